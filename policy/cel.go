@@ -1,0 +1,221 @@
+package policy
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"cel.dev/cel-go/cel"
+	"cel.dev/cel-go/common/cost"
+	"cel.dev/cel-go/common/types"
+	"cel.dev/cel-go/interpreter"
+
+	"github.com/tenure-dev/tenure/person"
+)
+
+// CostBudget is the most a single rule may cost, as estimated at compile time
+// and enforced at evaluation. Birthright rules are simple predicates; a rule
+// past this budget (say, a comprehension over a huge attribute map) is
+// rejected when the config loads rather than slowing every import.
+const CostBudget = 10_000
+
+// Fields are the person attributes a rule can read, as person.NAME, with
+// their CEL types. This is the person schema rules are type-checked against.
+var Fields = map[string]*cel.Type{
+	"employeeId":     cel.StringType,
+	"email":          cel.StringType,
+	"givenName":      cel.StringType,
+	"familyName":     cel.StringType,
+	"displayName":    cel.StringType,
+	"department":     cel.StringType,
+	"title":          cel.StringType,
+	"location":       cel.StringType,
+	"managerId":      cel.StringType,
+	"employmentType": cel.StringType,
+	"status":         cel.StringType,
+	"onLeave":        cel.BoolType,
+	"startDate":      cel.TimestampType,
+	"endDate":        cel.TimestampType,
+	"attributes":     cel.MapType(cel.StringType, cel.StringType),
+}
+
+var (
+	envOnce sync.Once
+	env     *cel.Env
+	envErr  error
+)
+
+// Env is the CEL environment rules compile in: each person field is declared
+// as the qualified variable person.NAME, so a misspelt field or a type error
+// ("person.startDate == 3") fails at compile time, and evaluation resolves
+// names with a switch instead of building a map per person.
+func Env() (*cel.Env, error) {
+	envOnce.Do(func() {
+		opts := make([]cel.EnvOption, 0, len(Fields))
+		for name, t := range Fields {
+			opts = append(opts, cel.Variable("person."+name, t))
+		}
+		env, envErr = cel.NewEnv(opts...)
+	})
+	return env, envErr
+}
+
+// Expr is a compiled, type-checked rule condition.
+type Expr struct {
+	Source string
+	prg    cel.Program
+	// Reads lists the person fields the expression reads, sorted. A change
+	// of any of them is a move, and results can be memoised on their values.
+	Reads []string
+}
+
+// Compile parses and type-checks a rule condition, which must be a bool, and
+// rejects it if its estimated worst-case cost exceeds CostBudget.
+func Compile(src string) (*Expr, error) {
+	e, err := Env()
+	if err != nil {
+		return nil, err
+	}
+	if strings.TrimSpace(src) == "" {
+		return nil, errors.New("empty expression")
+	}
+	ast, iss := e.Compile(src)
+	if iss.Err() != nil {
+		return nil, fmt.Errorf("%s", strings.TrimSpace(iss.Err().Error()))
+	}
+	if !ast.OutputType().IsExactType(cel.BoolType) {
+		return nil, fmt.Errorf("expression must be a bool, it is %s", ast.OutputType())
+	}
+	est, err := e.EstimateCost(ast, sizeEstimator{})
+	if err != nil {
+		return nil, fmt.Errorf("estimate cost: %w", err)
+	}
+	if est.Max > CostBudget {
+		return nil, fmt.Errorf("expression too costly: worst case %d exceeds budget %d", est.Max, CostBudget)
+	}
+	prg, err := e.Program(ast, cel.CostLimit(CostBudget), cel.EvalOptions(cel.OptOptimize))
+	if err != nil {
+		return nil, err
+	}
+	var reads []string
+	for _, ref := range ast.NativeRep().ReferenceMap() {
+		if name, ok := strings.CutPrefix(ref.Name, "person."); ok && !slices.Contains(reads, name) {
+			reads = append(reads, name)
+		}
+	}
+	slices.Sort(reads)
+	return &Expr{Source: src, prg: prg, Reads: reads}, nil
+}
+
+// Eval runs the expression for p at now (status is derived at now).
+func (x *Expr) Eval(p *person.Person) (bool, error) {
+	out, _, err := x.prg.Eval(activation{p})
+	if err != nil {
+		return false, err
+	}
+	b, ok := out.(types.Bool)
+	if !ok {
+		return false, fmt.Errorf("expression returned %s, not bool", out.Type())
+	}
+	return bool(b), nil
+}
+
+// activation resolves person.NAME straight from the struct.
+type activation struct{ p *person.Person }
+
+func (a activation) Parent() interpreter.Activation { return nil }
+
+func (a activation) ResolveName(name string) (any, bool) {
+	field, ok := strings.CutPrefix(name, "person.")
+	if !ok {
+		return nil, false
+	}
+	v, ok := FieldValue(a.p, field)
+	return v, ok
+}
+
+// FieldValue returns the value of a person field by its rule name.
+func FieldValue(p *person.Person, field string) (any, bool) {
+	switch field {
+	case "employeeId":
+		return p.ID, true
+	case "email":
+		return p.Email, true
+	case "givenName":
+		return p.GivenName, true
+	case "familyName":
+		return p.FamilyName, true
+	case "displayName":
+		return p.DisplayName, true
+	case "department":
+		return p.Department, true
+	case "title":
+		return p.Title, true
+	case "location":
+		return p.Location, true
+	case "managerId":
+		return p.ManagerID, true
+	case "employmentType":
+		return p.EmploymentType, true
+	case "status":
+		return string(p.Status), true
+	case "onLeave":
+		return p.OnLeave, true
+	case "startDate":
+		return p.StartDate, true
+	case "endDate":
+		return p.EndDate, true
+	case "attributes":
+		if p.Attributes == nil {
+			return map[string]string{}, true
+		}
+		return p.Attributes, true
+	}
+	return nil, false
+}
+
+// FieldString renders a field's value for memo keys and change summaries.
+func FieldString(p *person.Person, field string) string {
+	v, _ := FieldValue(p, field)
+	switch v := v.(type) {
+	case string:
+		return v
+	case bool:
+		if v {
+			return "true"
+		}
+		return "false"
+	case time.Time:
+		if v.IsZero() {
+			return ""
+		}
+		return v.UTC().Format("2006-01-02")
+	case map[string]string:
+		keys := make([]string, 0, len(v))
+		for k := range v {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		var b strings.Builder
+		for _, k := range keys {
+			fmt.Fprintf(&b, "%q=%q;", k, v[k])
+		}
+		return b.String()
+	}
+	return fmt.Sprint(v)
+}
+
+// sizeEstimator bounds the sizes the cost estimator cannot know: strings of
+// an HR record are short, and a person has few custom attributes.
+type sizeEstimator struct{}
+
+func (sizeEstimator) EstimateSize(cost.AstNode) *cost.SizeEstimate {
+	return &cost.SizeEstimate{Min: 0, Max: 256}
+}
+
+func (sizeEstimator) EstimateCallCost(string, string, *cost.AstNode, []cost.AstNode) *cost.CallEstimate {
+	return nil
+}
