@@ -38,18 +38,18 @@ func (s Status) Valid() bool {
 //
 // Dates are calendar dates (midnight UTC); a zero time means "not given".
 type Person struct {
-	ID             string            `json:"employeeId"`
-	Email          string            `json:"email,omitempty"`
-	GivenName      string            `json:"givenName,omitempty"`
-	FamilyName     string            `json:"familyName,omitempty"`
-	DisplayName    string            `json:"displayName,omitempty"`
-	Department     string            `json:"department,omitempty"`
-	Title          string            `json:"title,omitempty"`
-	Location       string            `json:"location,omitempty"`
-	ManagerID      string            `json:"managerId,omitempty"`
-	EmploymentType string            `json:"employmentType,omitempty"`
-	StartDate      time.Time         `json:"startDate,omitzero"`
-	EndDate        time.Time         `json:"endDate,omitzero"`
+	ID             string    `json:"employeeId"`
+	Email          string    `json:"email,omitempty"`
+	GivenName      string    `json:"givenName,omitempty"`
+	FamilyName     string    `json:"familyName,omitempty"`
+	DisplayName    string    `json:"displayName,omitempty"`
+	Department     string    `json:"department,omitempty"`
+	Title          string    `json:"title,omitempty"`
+	Location       string    `json:"location,omitempty"`
+	ManagerID      string    `json:"managerId,omitempty"`
+	EmploymentType string    `json:"employmentType,omitempty"`
+	StartDate      time.Time `json:"startDate,omitzero"`
+	EndDate        time.Time `json:"endDate,omitzero"`
 	// OnLeave is HR's word that the person is on a leave of absence.
 	OnLeave bool `json:"onLeave,omitempty"`
 	// Attributes holds custom columns mapped to "attributes.NAME"; rules read
