@@ -52,6 +52,9 @@ type Person struct {
 	EndDate        time.Time `json:"endDate,omitzero"`
 	// OnLeave is HR's word that the person is on a leave of absence.
 	OnLeave bool `json:"onLeave,omitempty"`
+	// Terminated is HR's word that employment ended, for exports that carry a
+	// status without an end date; the leave then takes effect at import.
+	Terminated bool `json:"terminated,omitempty"`
 	// Attributes holds custom columns mapped to "attributes.NAME"; rules read
 	// them as person.attributes["NAME"].
 	Attributes map[string]string `json:"attributes,omitempty"`
@@ -95,7 +98,7 @@ func (p Person) Equal(q Person) bool {
 		p.Department == q.Department && p.Title == q.Title && p.Location == q.Location &&
 		p.ManagerID == q.ManagerID && p.EmploymentType == q.EmploymentType &&
 		p.StartDate.Equal(q.StartDate) && p.EndDate.Equal(q.EndDate) &&
-		p.OnLeave == q.OnLeave && p.Status == q.Status && maps.Equal(p.Attributes, q.Attributes)
+		p.OnLeave == q.OnLeave && p.Terminated == q.Terminated && p.Status == q.Status && maps.Equal(p.Attributes, q.Attributes)
 }
 
 // StatusAt derives the status HR's record implies at time now: an end date
@@ -104,7 +107,7 @@ func (p Person) Equal(q Person) bool {
 func (p Person) StatusAt(now time.Time) Status {
 	today := Date(now)
 	switch {
-	case !p.EndDate.IsZero() && !p.EndDate.After(today):
+	case p.Terminated, !p.EndDate.IsZero() && !p.EndDate.After(today):
 		return Terminated
 	case !p.StartDate.IsZero() && p.StartDate.After(today):
 		return PreHire
@@ -113,6 +116,17 @@ func (p Person) StatusAt(now time.Time) Status {
 	}
 	return Active
 }
+
+// Fields are the roster field names a column can map to (besides
+// "attributes.NAME" for a custom attribute). "status" is HR's own status word
+// (active, on-leave, terminated, …), which sets OnLeave or Terminated.
+var Fields = []string{
+	"employeeId", "email", "givenName", "familyName", "displayName", "department",
+	"title", "location", "managerId", "employmentType", "startDate", "endDate", "status",
+}
+
+// MoveFields are the fields whose change is always a move, whatever the rules read.
+var MoveFields = []string{"department", "title", "location", "managerId", "employmentType"}
 
 // Date truncates t to its calendar date in UTC.
 func Date(t time.Time) time.Time {
