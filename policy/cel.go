@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"time"
 
 	"cel.dev/cel-go/cel"
 	"cel.dev/cel-go/common/cost"
@@ -133,79 +132,7 @@ func (a activation) ResolveName(name string) (any, bool) {
 	if !ok {
 		return nil, false
 	}
-	v, ok := FieldValue(a.p, field)
-	return v, ok
-}
-
-// FieldValue returns the value of a person field by its rule name.
-func FieldValue(p *person.Person, field string) (any, bool) {
-	switch field {
-	case "employeeId":
-		return p.ID, true
-	case "email":
-		return p.Email, true
-	case "givenName":
-		return p.GivenName, true
-	case "familyName":
-		return p.FamilyName, true
-	case "displayName":
-		return p.DisplayName, true
-	case "department":
-		return p.Department, true
-	case "title":
-		return p.Title, true
-	case "location":
-		return p.Location, true
-	case "managerId":
-		return p.ManagerID, true
-	case "employmentType":
-		return p.EmploymentType, true
-	case "status":
-		return string(p.Status), true
-	case "onLeave":
-		return p.OnLeave, true
-	case "startDate":
-		return p.StartDate, true
-	case "endDate":
-		return p.EndDate, true
-	case "attributes":
-		if p.Attributes == nil {
-			return map[string]string{}, true
-		}
-		return p.Attributes, true
-	}
-	return nil, false
-}
-
-// FieldString renders a field's value for memo keys and change summaries.
-func FieldString(p *person.Person, field string) string {
-	v, _ := FieldValue(p, field)
-	switch v := v.(type) {
-	case string:
-		return v
-	case bool:
-		if v {
-			return "true"
-		}
-		return "false"
-	case time.Time:
-		if v.IsZero() {
-			return ""
-		}
-		return v.UTC().Format("2006-01-02")
-	case map[string]string:
-		keys := make([]string, 0, len(v))
-		for k := range v {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		var b strings.Builder
-		for _, k := range keys {
-			fmt.Fprintf(&b, "%q=%q;", k, v[k])
-		}
-		return b.String()
-	}
-	return fmt.Sprint(v)
+	return a.p.Value(field)
 }
 
 // sizeEstimator bounds the sizes the cost estimator cannot know: strings of
