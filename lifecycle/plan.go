@@ -1,0 +1,65 @@
+package lifecycle
+
+import (
+	"context"
+
+	"github.com/tenure-dev/tenure/person"
+	"github.com/tenure-dev/tenure/plan"
+	"github.com/tenure-dev/tenure/policy"
+	"github.com/tenure-dev/tenure/store"
+)
+
+// Plan computes the operations that would bring every app from its known
+// actual state to the desired state, for everyone or for one person (only).
+// It reads one consistent snapshot and uses the accepted policy.
+func (t *Tenant) Plan(ctx context.Context, only string) (plan.Plan, error) {
+	var pl plan.Plan
+	err := t.svc.Store.Read(ctx, t.ID(), func(tx store.Tx) error {
+		in, err := t.planInput(ctx, tx)
+		if err != nil {
+			return err
+		}
+		in.Only = only
+		pl = plan.Build(in)
+		return nil
+	})
+	return pl, wrapNoTenant(t.ID(), err)
+}
+
+func (t *Tenant) planInput(ctx context.Context, tx store.Tx) (plan.Input, error) {
+	now := t.svc.now()
+	pol, err := t.accepted(ctx, tx)
+	if err != nil {
+		return plan.Input{}, err
+	}
+	people, err := tx.People().List(ctx)
+	if err != nil {
+		return plan.Input{}, err
+	}
+	reqs, err := tx.Requests().List(ctx)
+	if err != nil {
+		return plan.Input{}, err
+	}
+	byPerson := map[string][]policy.Request{}
+	for _, r := range reqs {
+		byPerson[r.PersonID] = append(byPerson[r.PersonID], r)
+	}
+	accts, err := tx.Accounts().List(ctx, "")
+	if err != nil {
+		return plan.Input{}, err
+	}
+	evs, err := tx.Events().List(ctx, store.EventFilter{State: person.Applied})
+	if err != nil {
+		return plan.Input{}, err
+	}
+	last := make(map[string]person.Event, len(people))
+	for _, e := range evs {
+		if e.Kind != person.Update {
+			last[e.PersonID] = e // ordered by id, so the latest wins
+		}
+	}
+	return plan.Input{
+		Now: now, Apps: t.set.Apps, People: people, Accounts: accts, Last: last,
+		Desired: func(p *person.Person) policy.Access { return pol.Desired(p, now, byPerson[p.ID]) },
+	}, nil
+}

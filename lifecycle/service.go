@@ -1,0 +1,115 @@
+// Package lifecycle is the tenant service: it imports rosters into
+// lifecycle events, holds mass removals for approval, keeps the accepted
+// policy, computes plans and answers for the audit chain. The CLI and the
+// HTTP API both call it; neither touches the store directly.
+package lifecycle
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"regexp"
+	"time"
+
+	"github.com/tenure-dev/tenure/audit"
+	"github.com/tenure-dev/tenure/plan"
+	"github.com/tenure-dev/tenure/policy"
+	"github.com/tenure-dev/tenure/store"
+)
+
+// Settings are what the service needs to know of one tenant's configuration
+// (config.Tenant converted by FromConfig).
+type Settings struct {
+	Tenant string
+	Policy policy.Document
+	Apps   map[string]plan.App
+	// AbsentTerminate terminates people missing from a full snapshot.
+	AbsentTerminate bool
+	// GuardPercent and GuardMax bound how many people one batch may remove
+	// access from: the smaller of GuardPercent % of active people (rounded
+	// up, so a single leaver never needs approval) and GuardMax.
+	GuardPercent float64
+	GuardMax     int
+}
+
+// Service works on tenants of one store.
+type Service struct {
+	Store store.Store
+	// Now is the clock; tests pin it.
+	Now func() time.Time
+	// Actor names who is acting in audit entries ("cli:alice").
+	Actor string
+	Log   *slog.Logger
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+func (s *Service) log() *slog.Logger {
+	if s.Log != nil {
+		return s.Log
+	}
+	return slog.Default()
+}
+
+var tenantID = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
+
+// CreateTenant records a new tenant and opens its audit chain.
+func (s *Service) CreateTenant(ctx context.Context, id string) error {
+	if !tenantID.MatchString(id) {
+		return fmt.Errorf("tenant id %q: use 1–63 lower-case letters, digits and dashes, starting with a letter or digit", id)
+	}
+	if err := s.Store.CreateTenant(ctx, id); err != nil {
+		if errors.Is(err, store.ErrConflict) {
+			return fmt.Errorf("tenant %q already exists", id)
+		}
+		return err
+	}
+	return s.Store.Write(ctx, id, func(tx store.Tx) error {
+		return s.audit(ctx, tx, "tenant.created", id, nil)
+	})
+}
+
+// audit appends one entry in tx.
+func (s *Service) audit(ctx context.Context, tx store.Tx, action, subject string, data any) error {
+	e := audit.Entry{At: s.now(), Actor: s.Actor, Action: action, Subject: subject}
+	if data != nil {
+		e.Data = audit.Data(data)
+	}
+	if _, err := tx.Audit().Append(ctx, e); err != nil {
+		return fmt.Errorf("audit %s: %w", action, err)
+	}
+	return nil
+}
+
+// Tenant is the service bound to one tenant's settings, its policy compiled.
+type Tenant struct {
+	svc    *Service
+	set    Settings
+	policy *policy.Policy
+}
+
+// Tenant compiles a tenant's settings.
+func (s *Service) Tenant(set Settings) (*Tenant, error) {
+	pol, err := policy.New(set.Policy)
+	if err != nil {
+		return nil, fmt.Errorf("tenant %s: %w", set.Tenant, err)
+	}
+	return &Tenant{svc: s, set: set, policy: pol}, nil
+}
+
+// ID is the tenant id.
+func (t *Tenant) ID() string { return t.set.Tenant }
+
+// wrapNoTenant turns the store's missing-tenant error into advice.
+func wrapNoTenant(id string, err error) error {
+	if errors.Is(err, store.ErrNoTenant) {
+		return fmt.Errorf("tenant %q does not exist: create it with `tenure tenant create %s`", id, id)
+	}
+	return err
+}
