@@ -175,3 +175,27 @@ func scanAudit(ctx context.Context, tx store.Tx, fn func(audit.Entry) error) err
 		}
 	}
 }
+
+// Tokens lists a tenant's tokens.
+func (s *Service) Tokens(ctx context.Context, tenant string) ([]token.Token, error) {
+	var out []token.Token
+	err := s.Store.Read(ctx, tenant, func(tx store.Tx) (err error) {
+		out, err = tx.Tokens().List(ctx)
+		return err
+	})
+	return out, wrapNoTenant(tenant, err)
+}
+
+// RevokeToken revokes a token of tenant, audited.
+func (s *Service) RevokeToken(ctx context.Context, tenant, id string) error {
+	err := s.Store.Write(ctx, tenant, func(tx store.Tx) error {
+		if err := tx.Tokens().Revoke(ctx, id, s.now()); err != nil {
+			if errors.Is(err, store.ErrNotFound) {
+				return fmt.Errorf("no token %q in tenant %s", id, tenant)
+			}
+			return err
+		}
+		return s.audit(ctx, tx, "token.revoked", id, nil)
+	})
+	return wrapNoTenant(tenant, err)
+}

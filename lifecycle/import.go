@@ -271,7 +271,7 @@ func (t *Tenant) hold(ctx context.Context, tx store.Tx, kind guard.Kind, sum gua
 		return "", fmt.Errorf("hold batch: %w", err)
 	}
 	depts := slices.Sorted(maps.Keys(sum.Departments))
-	t.svc.log().Warn("mass-change guard held a batch", "tenant", t.ID(), "batch", id, "kind", kind,
+	t.svc.log().Info("mass-change guard held a batch", "tenant", t.ID(), "batch", id, "kind", kind,
 		"removals", sum.Removals, "limit", sum.Limit, "departments", depts)
 	return id, t.svc.audit(ctx, tx, "batch.held", id, batch)
 }

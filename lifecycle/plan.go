@@ -63,3 +63,13 @@ func (t *Tenant) planInput(ctx context.Context, tx store.Tx) (plan.Input, error)
 		Desired: func(p *person.Person) policy.Access { return pol.Desired(p, now, byPerson[p.ID]) },
 	}, nil
 }
+
+// Events lists lifecycle events, optionally of one person and one state.
+func (t *Tenant) Events(ctx context.Context, personID string, st person.EventState) ([]person.Event, error) {
+	var out []person.Event
+	err := t.svc.Store.Read(ctx, t.ID(), func(tx store.Tx) (err error) {
+		out, err = tx.Events().List(ctx, store.EventFilter{PersonID: personID, State: st})
+		return err
+	})
+	return out, wrapNoTenant(t.ID(), err)
+}
