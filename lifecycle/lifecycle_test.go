@@ -339,8 +339,15 @@ func TestTamperedAuditRowIsNamed(t *testing.T) {
 	db, err := sql.Open("sqlite", b.dbPath)
 	require.NoError(t, err)
 	defer db.Close()
-	_, err = db.Exec(`UPDATE audit SET actor = 'mallory' WHERE tenant = 'acme' AND seq = 7`)
-	require.NoError(t, err)
+	exec := func(q string) {
+		t.Helper()
+		r, err := db.Exec(q)
+		require.NoError(t, err)
+		n, err := r.RowsAffected()
+		require.NoError(t, err)
+		require.Equal(t, int64(1), n, q)
+	}
+	exec(`UPDATE audit SET actor = 'mallory' WHERE tenant = (SELECT key FROM tenants WHERE id = 'acme') AND seq = 7`)
 
 	_, err = b.svc.VerifyAudit(b.ctx, "acme")
 	var be *audit.BrokenError
@@ -348,8 +355,7 @@ func TestTamperedAuditRowIsNamed(t *testing.T) {
 	require.Equal(t, int64(7), be.Seq)
 	require.ErrorContains(t, err, "entry 7")
 
-	_, err = db.Exec(`DELETE FROM audit WHERE tenant = 'acme' AND seq = 3`)
-	require.NoError(t, err)
+	exec(`DELETE FROM audit WHERE tenant = (SELECT key FROM tenants WHERE id = 'acme') AND seq = 3`)
 	_, err = b.svc.VerifyAudit(b.ctx, "acme")
 	require.True(t, errors.As(err, &be))
 	require.Equal(t, int64(3), be.Seq)

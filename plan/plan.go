@@ -10,7 +10,9 @@ package plan
 import (
 	"cmp"
 	"fmt"
+	"runtime"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/tenure-dev/tenure/account"
@@ -166,19 +168,38 @@ func Build(in Input) Plan {
 		}
 		byPerson[a.PersonID] = append(byPerson[a.PersonID], a)
 	}
-	for i := range in.People {
-		p := &in.People[i]
-		if in.Only != "" && p.ID != in.Only {
-			continue
-		}
-		acc := in.Desired(p)
-		for _, e := range acc.Errors {
-			pl.Warnings = append(pl.Warnings, p.ID+": "+e)
-		}
-		ops, subj := personOps(in, p, acc, byPerson[p.ID])
-		if len(ops) > 0 {
-			pl.Operations = append(pl.Operations, ops...)
-			pl.People[p.ID] = subj
+	// People are independent: compute them on every core, then merge in
+	// roster order so the result does not depend on scheduling.
+	type result struct {
+		ops      []Operation
+		subj     Subject
+		warnings []string
+	}
+	results := make([]result, len(in.People))
+	workers := runtime.GOMAXPROCS(0)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < len(in.People); i += workers {
+				p := &in.People[i]
+				if in.Only != "" && p.ID != in.Only {
+					continue
+				}
+				acc := in.Desired(p)
+				r := &results[i]
+				for _, e := range acc.Errors {
+					r.warnings = append(r.warnings, p.ID+": "+e)
+				}
+				r.ops, r.subj = personOps(in, p, acc, byPerson[p.ID])
+			}
+		})
+	}
+	wg.Wait()
+	for i, r := range results {
+		pl.Warnings = append(pl.Warnings, r.warnings...)
+		if len(r.ops) > 0 {
+			pl.Operations = append(pl.Operations, r.ops...)
+			pl.People[in.People[i].ID] = r.subj
 		}
 	}
 	slices.SortStableFunc(pl.Operations, func(a, b Operation) int {

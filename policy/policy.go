@@ -53,18 +53,32 @@ type Policy struct {
 	doc   Document
 	roles map[string]Role
 	exprs []*Expr
-	// reads is every person field any rule reads: the inputs of the memo key.
+	// reasons[i][j] is the reason text of rule i's j-th role, built once.
+	reasons [][]string
+	// reads is every person field any rule reads: a change of one is a move.
 	reads []string
+	// groups partition the rules by the exact set of fields they read.
+	groups []*group
+}
+
+// group is the rules that read the same fields. Their results depend only
+// on those fields' values, which take few distinct values across a roster
+// (40 departments × 25 titles, not 100,000 people), so they are memoised
+// per group on those values.
+type group struct {
+	reads []string
+	rules []int
 
 	mu   sync.Mutex
-	memo map[string][]int // memo key → indexes of matching rules
+	memo map[string][]int // values of reads → indexes of matching rules
 }
 
 // New compiles a policy document. Every rule must compile and every role it
 // names must exist; config validation reports the same problems with their
 // locations, so this failing means the caller skipped validation.
 func New(d Document) (*Policy, error) {
-	p := &Policy{doc: d, roles: make(map[string]Role, len(d.Roles)), memo: map[string][]int{}}
+	p := &Policy{doc: d, roles: make(map[string]Role, len(d.Roles))}
+	byReads := map[string]*group{}
 	for _, r := range d.Roles {
 		p.roles[r.ID] = r
 	}
@@ -79,6 +93,19 @@ func New(d Document) (*Policy, error) {
 			}
 		}
 		p.exprs = append(p.exprs, x)
+		rs := make([]string, len(r.Roles))
+		for j, id := range r.Roles {
+			rs[j] = "rule " + r.Name + " → role " + id
+		}
+		p.reasons = append(p.reasons, rs)
+		gk := strings.Join(x.Reads, ",")
+		g, ok := byReads[gk]
+		if !ok {
+			g = &group{reads: x.Reads, memo: map[string][]int{}}
+			byReads[gk] = g
+			p.groups = append(p.groups, g)
+		}
+		g.rules = append(g.rules, len(p.exprs)-1)
 		for _, f := range x.Reads {
 			if !slices.Contains(p.reads, f) {
 				p.reads = append(p.reads, f)
@@ -129,23 +156,22 @@ func (p *Policy) Desired(per *person.Person, now time.Time, reqs []Request) Acce
 	if cur.Status == person.Terminated || cur.Status == person.PreHire {
 		return acc
 	}
-	byKey := map[[2]string]int{}
+	// A person holds a dozen grants or so: a linear scan beats a map.
 	add := func(app, ent, reason string) {
-		k := [2]string{app, ent}
-		if i, ok := byKey[k]; ok {
-			acc.Grants[i].Reason += "; " + reason
-			return
+		for i := range acc.Grants {
+			if g := &acc.Grants[i]; g.App == app && g.Entitlement == ent {
+				g.Reason += "; " + reason
+				return
+			}
 		}
-		byKey[k] = len(acc.Grants)
 		acc.Grants = append(acc.Grants, Grant{PersonID: cur.ID, App: app, Entitlement: ent, Reason: reason})
 	}
 	matched, errs := p.match(&cur)
 	acc.Errors = errs
 	for _, i := range matched {
-		r := p.doc.Rules[i]
-		for _, rid := range r.Roles {
+		for j, rid := range p.doc.Rules[i].Roles {
 			for _, g := range p.roles[rid].Grants {
-				add(g.App, g.Entitlement, "rule "+r.Name+" → role "+rid)
+				add(g.App, g.Entitlement, p.reasons[i][j])
 			}
 		}
 	}
@@ -160,41 +186,48 @@ func (p *Policy) Desired(per *person.Person, now time.Time, reqs []Request) Acce
 	return acc
 }
 
-// match evaluates the rules for a person, memoised on the values of the
-// fields the rules read: in a roster of 100,000 the distinct combinations
-// of department, title and employment type number in the hundreds, so most
-// people cost one map lookup. Evaluation errors are not memoised.
+// match evaluates the rules for a person, group by group, each memoised on
+// the values of the fields its rules read; most people cost one map lookup
+// per group. Evaluation errors are not memoised. Indexes come back sorted,
+// so reasons list rules in document order.
 func (p *Policy) match(per *person.Person) ([]int, []string) {
-	var kb strings.Builder
-	for _, f := range p.reads {
-		kb.WriteString(per.String(f))
-		kb.WriteByte(0)
-	}
-	key := kb.String()
-	p.mu.Lock()
-	m, ok := p.memo[key]
-	p.mu.Unlock()
-	if ok {
-		return m, nil
-	}
+	var matched []int
 	var errs []string
-	m = []int{}
-	for i, x := range p.exprs {
-		ok, err := x.Eval(per)
-		if err != nil {
-			errs = append(errs, fmt.Sprintf("rule %s: %v", p.doc.Rules[i].Name, err))
-			continue
+	var kb strings.Builder
+	for _, g := range p.groups {
+		kb.Reset()
+		for _, f := range g.reads {
+			kb.WriteString(per.String(f))
+			kb.WriteByte(0)
 		}
-		if ok {
-			m = append(m, i)
+		key := kb.String()
+		g.mu.Lock()
+		m, ok := g.memo[key]
+		g.mu.Unlock()
+		if !ok {
+			m = []int{}
+			failed := false
+			for _, i := range g.rules {
+				ok, err := p.exprs[i].Eval(per)
+				if err != nil {
+					errs = append(errs, fmt.Sprintf("rule %s: %v", p.doc.Rules[i].Name, err))
+					failed = true
+					continue
+				}
+				if ok {
+					m = append(m, i)
+				}
+			}
+			if !failed {
+				g.mu.Lock()
+				g.memo[key] = m
+				g.mu.Unlock()
+			}
 		}
+		matched = append(matched, m...)
 	}
-	if len(errs) == 0 {
-		p.mu.Lock()
-		p.memo[key] = m
-		p.mu.Unlock()
-	}
-	return m, errs
+	slices.Sort(matched)
+	return matched, errs
 }
 
 func cmpStrings(a1, b1, a2, b2 string) int {

@@ -1,0 +1,56 @@
+package main
+
+import (
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tenure-dev/tenure/bench"
+)
+
+// benchCmd runs the end-to-end benchmarks recorded in BENCHMARKS.md. Each
+// subcommand should run in a process of its own so the peak memory it
+// reports is its own.
+func (a *app) benchCmd() *cobra.Command {
+	c := &cobra.Command{Use: "bench", Short: "Measure import, policy and plan on synthetic data (see BENCHMARKS.md)"}
+	var people, rules int
+	c.PersistentFlags().IntVar(&people, "people", 100_000, "synthetic roster size")
+	c.PersistentFlags().IntVar(&rules, "rules", 200, "birthright rules")
+	withDir := func(f func(dir string) (bench.Result, error)) func(*cobra.Command, []string) error {
+		return func(cmd *cobra.Command, _ []string) error {
+			dir, err := os.MkdirTemp("", "tenure-bench-")
+			if err != nil {
+				return err
+			}
+			defer os.RemoveAll(dir)
+			res, err := f(dir)
+			res.Print(a.out)
+			return err
+		}
+	}
+	c.AddCommand(&cobra.Command{
+		Use:   "import",
+		Short: "Roster import and diff: first import, unchanged re-import, 1 % moved",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return withDir(func(dir string) (bench.Result, error) { return bench.Import(cmd.Context(), dir, people, rules) })(cmd, args)
+		},
+	}, &cobra.Command{
+		Use:   "policy",
+		Short: "Desired access for every person under every rule",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			res, err := bench.Policy(people, rules)
+			res.Print(a.out)
+			return err
+		},
+	}, &cobra.Command{
+		Use:   "plan",
+		Short: "A full plan against an actual state that matches (no drift)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return withDir(func(dir string) (bench.Result, error) { return bench.Plan(cmd.Context(), dir, people, rules) })(cmd, args)
+		},
+	})
+	return c
+}
