@@ -28,6 +28,18 @@ func (a *app) benchCmd() *cobra.Command {
 			return err
 		}
 	}
+	var genDir string
+	gen := &cobra.Command{
+		Use:   "gen --dir DIR",
+		Short: "Write a synthetic tenure.yaml and roster.csv, to measure the real CLI on",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return bench.Gen(genDir, people, rules)
+		},
+	}
+	gen.Flags().StringVar(&genDir, "dir", "", "directory to write into")
+	_ = gen.MarkFlagRequired("dir")
+	c.AddCommand(gen)
 	c.AddCommand(&cobra.Command{
 		Use:   "import",
 		Short: "Roster import and diff: first import, unchanged re-import, 1 % moved",

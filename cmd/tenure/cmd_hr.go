@@ -189,7 +189,12 @@ func (a *app) printImport(res *lifecycle.ImportResult, rows int, dryRun bool) {
 	case dryRun:
 		fmt.Fprintf(a.out, "Dry run: nothing was changed.\n")
 	}
-	for _, e := range res.Events {
+	const show = 50
+	for i, e := range res.Events {
+		if i == show {
+			fmt.Fprintf(a.out, "  … and %d more (see `tenure hr events`)\n", len(res.Events)-show)
+			break
+		}
 		fmt.Fprintf(a.out, "  %s\n", e)
 	}
 	if rows > 0 {
