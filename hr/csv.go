@@ -8,6 +8,7 @@ import (
 	"strings"
 )
 
+// column is one CSV column, resolved once from the header.
 type column struct {
 	source string // header as written (trimmed)
 	target target
@@ -137,5 +138,3 @@ func blank(fields []string) bool {
 	}
 	return true
 }
-
-// jsonKey is a JSON key resolved once per file (keys repeat on every line).

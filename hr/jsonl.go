@@ -11,6 +11,7 @@ import (
 	"strings"
 )
 
+// jsonKey is a JSON key resolved once per file (keys repeat on every line).
 type jsonKey struct {
 	target   target
 	ok       bool

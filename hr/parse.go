@@ -359,6 +359,3 @@ func stripBOM(r io.Reader) *bufio.Reader {
 	}
 	return br
 }
-
-// builder turns records into rows, checking what spans records (duplicate
-// IDs) and collecting problems.

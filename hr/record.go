@@ -10,6 +10,8 @@ import (
 	"github.com/tenure-dev/tenure/person"
 )
 
+// builder turns records into rows, checking what spans records (duplicate
+// IDs) and collecting problems.
 type builder struct {
 	probs problems
 	seen  map[string]int // employee ID → line of its first record
@@ -124,8 +126,6 @@ func (b *builder) finish(rec *record) {
 	}
 	b.keep(Row{Line: rec.line, Person: rec.p})
 }
-
-// column is one CSV column, resolved once from the header.
 
 func parseEmail(v string) (string, error) {
 	at := strings.IndexByte(v, '@')
