@@ -51,14 +51,25 @@ func Seal(e Entry, prevSeq int64, prevHash string) Entry {
 // Hash computes an entry's hash from its content and PrevHash. Each field is
 // length-prefixed so no two different entries serialise the same.
 func Hash(e Entry) string {
-	h := sha256.New()
-	for _, f := range []string{
-		e.PrevHash, e.Tenant, strconv.FormatInt(e.Seq, 10),
-		e.At.UTC().Format(time.RFC3339Nano), e.Actor, e.Action, e.Subject, string(e.Data),
-	} {
-		fmt.Fprintf(h, "%d:%s;", len(f), f)
+	// The bytes hashed are "len:field;" for each field in order: the same
+	// as fmt's "%d:%s;" but without its cost on every imported event.
+	buf := make([]byte, 0, 256+len(e.Data))
+	field := func(f string) {
+		buf = strconv.AppendInt(buf, int64(len(f)), 10)
+		buf = append(buf, ':')
+		buf = append(buf, f...)
+		buf = append(buf, ';')
 	}
-	return hex.EncodeToString(h.Sum(nil))
+	field(e.PrevHash)
+	field(e.Tenant)
+	field(strconv.FormatInt(e.Seq, 10))
+	field(e.At.UTC().Format(time.RFC3339Nano))
+	field(e.Actor)
+	field(e.Action)
+	field(e.Subject)
+	field(string(e.Data))
+	sum := sha256.Sum256(buf)
+	return hex.EncodeToString(sum[:])
 }
 
 // Data marshals v for Entry.Data; it panics only on values that cannot be
