@@ -20,7 +20,7 @@ func TestClassify(t *testing.T) {
 		{base, Retryable, 0},
 		{NewRetryable(base), Retryable, 0},
 		{NewPermanent(base, `{"detail":"bad"}`), Permanent, 0},
-		{NewRateLimited(base, 30 * time.Second), RateLimited, 30 * time.Second},
+		{NewRateLimited(base, 30*time.Second), RateLimited, 30 * time.Second},
 		{fmt.Errorf("scim PATCH: %w", NewRateLimited(base, time.Second)), RateLimited, time.Second},
 	}
 	for _, tt := range tests {
