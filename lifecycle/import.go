@@ -40,8 +40,11 @@ type ImportResult struct {
 	Limit    int `json:"limit"`
 	// Held is the id of the pending batch when the guard held the import;
 	// nothing else was applied.
-	Held    string        `json:"held,omitempty"`
-	Summary guard.Summary `json:"summary"`
+	Held string `json:"held,omitempty"`
+	// Duplicates counts pushed HR events skipped because their id was
+	// already received.
+	Duplicates int           `json:"duplicates,omitempty"`
+	Summary    guard.Summary `json:"summary"`
 }
 
 // importPayload is a held import, kept so approval can apply it later.
@@ -56,10 +59,7 @@ type importPayload struct {
 // holds the whole batch (mass-change guard) or stores people, events and
 // their audit entries in one transaction. Nothing is applied on any error.
 func (t *Tenant) Import(ctx context.Context, rows []hr.Row, o ImportOptions) (*ImportResult, error) {
-	snapshot := make([]person.Person, len(rows))
-	for i, r := range rows {
-		snapshot[i] = r.Person
-	}
+	snapshot := people(rows)
 	var res *ImportResult
 	run := func(tx store.Tx) error {
 		current, err := loadRoster(ctx, tx)
@@ -82,6 +82,14 @@ func (t *Tenant) Import(ctx context.Context, rows []hr.Row, o ImportOptions) (*I
 		return nil, wrapNoTenant(t.ID(), err)
 	}
 	return res, nil
+}
+
+func people(rows []hr.Row) []person.Person {
+	out := make([]person.Person, len(rows))
+	for i, r := range rows {
+		out[i] = r.Person
+	}
+	return out
 }
 
 func loadRoster(ctx context.Context, tx store.Tx) (map[string]*person.Person, error) {

@@ -141,3 +141,20 @@ func TestDiffIsIdempotent(t *testing.T) {
 	require.Empty(t, second.Events)
 	require.Empty(t, second.People)
 }
+
+func TestCopyFieldCoversEveryRosterField(t *testing.T) {
+	t.Parallel()
+	src := Person{ID: "E1", Email: "e", GivenName: "g", FamilyName: "f", DisplayName: "d", Department: "dep",
+		Title: "t", Location: "l", ManagerID: "m", EmploymentType: "x", StartDate: day("2020-01-01"),
+		EndDate: day("2030-01-01"), OnLeave: true, Attributes: map[string]string{"cc": "1"}}
+	var dst Person
+	for _, f := range Fields {
+		require.True(t, dst.CopyField(&src, f), f)
+	}
+	require.True(t, dst.CopyField(&src, "attributes.cc"))
+	require.True(t, src.Equal(dst), "%+v", dst)
+	require.False(t, dst.CopyField(&src, "shoeSize"))
+	var clear Person
+	require.True(t, dst.CopyField(&clear, "attributes.cc"))
+	require.Nil(t, dst.Attributes)
+}

@@ -121,3 +121,56 @@ func (p *Person) Changes(old *Person) []Change {
 	}
 	return cs
 }
+
+// CopyField sets p's field (a roster field name, "status" for HR's status
+// word, or "attributes.NAME") from src. Pushed HR events use it to change
+// only the fields an event carries.
+func (p *Person) CopyField(src *Person, field string) bool {
+	switch field {
+	case "employeeId":
+		p.ID = src.ID
+	case "email":
+		p.Email = src.Email
+	case "givenName":
+		p.GivenName = src.GivenName
+	case "familyName":
+		p.FamilyName = src.FamilyName
+	case "displayName":
+		p.DisplayName = src.DisplayName
+	case "department":
+		p.Department = src.Department
+	case "title":
+		p.Title = src.Title
+	case "location":
+		p.Location = src.Location
+	case "managerId":
+		p.ManagerID = src.ManagerID
+	case "employmentType":
+		p.EmploymentType = src.EmploymentType
+	case "startDate":
+		p.StartDate = src.StartDate
+	case "endDate":
+		p.EndDate = src.EndDate
+	case "status":
+		p.OnLeave, p.Terminated = src.OnLeave, src.Terminated
+	default:
+		name, ok := strings.CutPrefix(field, "attributes.")
+		if !ok {
+			return false
+		}
+		attrs := make(map[string]string, len(p.Attributes)+1)
+		for k, v := range p.Attributes {
+			attrs[k] = v
+		}
+		if v := src.Attributes[name]; v != "" {
+			attrs[name] = v
+		} else {
+			delete(attrs, name)
+		}
+		if len(attrs) == 0 {
+			attrs = nil
+		}
+		p.Attributes = attrs
+	}
+	return true
+}

@@ -22,6 +22,7 @@ import (
 	"github.com/tenure-dev/tenure/guard"
 	"github.com/tenure-dev/tenure/person"
 	"github.com/tenure-dev/tenure/policy"
+	"github.com/tenure-dev/tenure/task"
 	"github.com/tenure-dev/tenure/token"
 )
 
@@ -67,6 +68,8 @@ type Tx interface {
 	Tokens() Tokens
 	Audit() AuditLog
 	Policy() PolicyRecords
+	Receipts() Receipts
+	Tasks() Tasks
 }
 
 // People is the tenant's roster.
@@ -176,4 +179,33 @@ type PolicyRecords interface {
 	Get(ctx context.Context) (PolicyRecord, error)
 	// Put replaces the accepted policy.
 	Put(ctx context.Context, r PolicyRecord) error
+}
+
+// Receipts remembers the ids of HR events already applied, so an HR system
+// may resend a batch and an old event can never replay over a newer one.
+type Receipts interface {
+	// Seen returns the subset of ids already recorded.
+	Seen(ctx context.Context, ids []string) (map[string]bool, error)
+	// Record stores ids as received at at; ErrConflict if one already is.
+	Record(ctx context.Context, ids []string, at time.Time) error
+}
+
+// TaskFilter selects tasks; zero fields do not filter.
+type TaskFilter struct {
+	Status   task.Status
+	PersonID string
+	App      string
+}
+
+// Tasks holds work for humans.
+type Tasks interface {
+	// Create stores a task; ErrConflict if its ID exists, or if an open task
+	// with the same Key exists (one open task per operation).
+	Create(ctx context.Context, t task.Task) error
+	// Get returns one task; ErrNotFound if absent.
+	Get(ctx context.Context, id string) (task.Task, error)
+	// List returns matching tasks ordered by due time, then ID.
+	List(ctx context.Context, f TaskFilter) ([]task.Task, error)
+	// Update replaces a task by ID; ErrNotFound if absent.
+	Update(ctx context.Context, t task.Task) error
 }

@@ -37,6 +37,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Tokens", tokenTests},
 		{"Audit", auditTests},
 		{"Policy", policyTests},
+		{"Tasks", taskTests},
+		{"Receipts", receiptTests},
 		{"Isolation", isolationTests},
 	}
 	for _, g := range groups {

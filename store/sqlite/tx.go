@@ -81,6 +81,12 @@ func (tx *Tx) Audit() store.AuditLog { return auditLog{tx} }
 // Policy holds the tenant's accepted policy.
 func (tx *Tx) Policy() store.PolicyRecords { return policyRecords{tx} }
 
+// Receipts remembers the HR event ids already applied.
+func (tx *Tx) Receipts() store.Receipts { return receipts{tx} }
+
+// Tasks holds the tenant's work for humans.
+func (tx *Tx) Tasks() store.Tasks { return tasks{tx} }
+
 // checkTenant looks up the tenant's key; it fails with an error matching
 // store.ErrNoTenant and store.ErrNotFound when the tenant was never created.
 func (tx *Tx) checkTenant(ctx context.Context) error {

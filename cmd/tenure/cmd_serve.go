@@ -1,0 +1,101 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/spf13/cobra"
+
+	"github.com/tenure-dev/tenure/httpapi"
+	"github.com/tenure-dev/tenure/lifecycle"
+)
+
+func (a *app) serveCmd() *cobra.Command {
+	var addr, logFormat string
+	c := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the HTTP server: health, metrics and the tenant APIs",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			log, err := newLogger(logFormat)
+			if err != nil {
+				return err
+			}
+			a.log = log
+			cfg, err := a.loadConfig()
+			if err != nil {
+				return err
+			}
+			svc, closer, err := a.service(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer closer()
+			svc.Actor = "server"
+			tenants := map[string]*lifecycle.Tenant{}
+			for i := range cfg.Tenants {
+				t, err := svc.Tenant(lifecycle.FromConfig(&cfg.Tenants[i]))
+				if err != nil {
+					return err
+				}
+				tenants[t.ID()] = t
+			}
+			reg := prometheus.NewRegistry()
+			reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+			srv := &httpapi.Server{
+				Service: svc,
+				Tenants: func(id string) (*lifecycle.Tenant, bool) { t, ok := tenants[id]; return t, ok },
+				Log:     log,
+				Ready: func(ctx context.Context) error {
+					_, err := svc.Store.Tenants(ctx)
+					return err
+				},
+				Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}),
+			}
+			ln, err := net.Listen("tcp", addr)
+			if err != nil {
+				return err
+			}
+			hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+			log.Info("tenure serving", "addr", ln.Addr().String(), "tenants", len(tenants))
+			fmt.Fprintf(a.err, "listening on http://%s\n", ln.Addr())
+			errc := make(chan error, 1)
+			go func() { errc <- hs.Serve(ln) }()
+			select {
+			case err := <-errc:
+				return err
+			case <-cmd.Context().Done():
+			}
+			log.Info("shutting down: finishing in-flight requests")
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			if err := hs.Shutdown(ctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				return err
+			}
+			return nil
+		},
+	}
+	c.Flags().StringVar(&addr, "addr", "127.0.0.1:8080", "address to listen on")
+	c.Flags().StringVar(&logFormat, "log-format", "text", "log format: text or json")
+	return c
+}
+
+func newLogger(format string) (*slog.Logger, error) {
+	opts := &slog.HandlerOptions{Level: slog.LevelInfo}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(os.Stderr, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(os.Stderr, opts)), nil
+	}
+	return nil, fmt.Errorf("--log-format %q: want text or json", format)
+}

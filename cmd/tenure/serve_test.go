@@ -1,0 +1,67 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestServeAnswersAndStopsCleanly(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.must(t, "tenant", "create", "acme")
+	tok := strings.TrimSpace(b.must(t, "token", "create", "--tenant", "acme", "--scope", "hr:write"))
+
+	pr, pw := io.Pipe()
+	ctx, cancel := context.WithCancel(context.Background())
+	root := newRoot(io.Discard, pw)
+	root.SetArgs([]string{"--config", b.path("tenure.yaml"), "--data", filepath.Join(b.dir, "data"),
+		"serve", "--addr", "127.0.0.1:0", "--log-format", "json"})
+	done := make(chan error, 1)
+	go func() { done <- root.ExecuteContext(ctx); pw.Close() }()
+
+	var base string
+	sc := bufio.NewScanner(pr)
+	for sc.Scan() {
+		if u, ok := strings.CutPrefix(sc.Text(), "listening on "); ok {
+			base = u
+			break
+		}
+	}
+	require.NotEmpty(t, base, "serve never said where it listens")
+	go func() { _, _ = io.Copy(io.Discard, pr) }()
+
+	resp, err := http.Get(base + "/healthz")
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+
+	req, _ := http.NewRequest("POST", base+"/t/acme/api/v1/hr/events",
+		strings.NewReader(`{"id":"e1","employeeId":"E1","email":"e1@acme.example","startDate":"2020-01-01"}`))
+	req.Header.Set("Authorization", "Bearer "+tok)
+	resp, err = http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+
+	resp, err = http.Get(base + "/metrics")
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+
+	cancel() // what SIGTERM does through signal.NotifyContext
+	select {
+	case err := <-done:
+		require.NoError(t, err)
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve did not stop")
+	}
+	require.Contains(t, b.must(t, "hr", "events", "--tenant", "acme"), "E1", "the pushed event was stored")
+}

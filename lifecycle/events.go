@@ -1,0 +1,97 @@
+package lifecycle
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/tenure-dev/tenure/hr"
+	"github.com/tenure-dev/tenure/store"
+)
+
+// HREvent is one pushed HR change: the fields it carries (roster field
+// names) and their values. Fields it does not carry keep their current
+// value, so an HR system can send just what changed.
+type HREvent struct {
+	ID     string
+	Row    hr.Row
+	Fields []string
+}
+
+// ImportEvents applies pushed HR events as a partial roster feed, each
+// merged into the person's current record. Events whose id was already
+// received are skipped, so an HR system may resend a batch, and an old
+// event can never replay over newer changes; the new ids are recorded in
+// the same transaction as the changes they cause. Like a file import, the
+// batch is checked, guarded and applied whole or not at all.
+func (t *Tenant) ImportEvents(ctx context.Context, evs []HREvent, o ImportOptions) (*ImportResult, error) {
+	ids := make([]string, len(evs))
+	for i, e := range evs {
+		ids[i] = e.ID
+	}
+	o.Full = false
+	var res *ImportResult
+	run := func(tx store.Tx) error {
+		seen, err := tx.Receipts().Seen(ctx, ids)
+		if err != nil {
+			return err
+		}
+		current, err := loadRoster(ctx, tx)
+		if err != nil {
+			return err
+		}
+		var fresh []hr.Row
+		var freshIDs []string
+		for _, e := range evs {
+			if seen[e.ID] {
+				continue
+			}
+			r := e.Row
+			if cur, ok := current[r.Person.ID]; ok {
+				merged := *cur
+				for _, f := range e.Fields {
+					if !merged.CopyField(&r.Person, f) {
+						return fmt.Errorf("event %s: unknown field %q", e.ID, f)
+					}
+				}
+				r.Person = merged
+			}
+			fresh = append(fresh, r)
+			freshIDs = append(freshIDs, e.ID)
+		}
+		if len(fresh) == 0 {
+			res = &ImportResult{Duplicates: len(ids)}
+			return nil
+		}
+		if err := hr.CheckManagers(fresh, "events", func(id string) bool { _, ok := current[id]; return ok }); err != nil {
+			return err
+		}
+		if res, err = t.importTx(ctx, tx, current, people(fresh), o); err != nil {
+			return err
+		}
+		res.Duplicates = len(ids) - len(fresh)
+		if o.DryRun || res.Held != "" {
+			// A held batch is not received yet: resending it after a
+			// rejection, or approving it, must still apply it.
+			return nil
+		}
+		return tx.Receipts().Record(ctx, freshIDs, t.svc.now())
+	}
+	var err error
+	if o.DryRun {
+		err = t.svc.Store.Read(ctx, t.ID(), run)
+	} else {
+		err = t.svc.Store.Write(ctx, t.ID(), run)
+	}
+	if err != nil {
+		return nil, wrapNoTenant(t.ID(), err)
+	}
+	return res, nil
+}
+
+// IsBadInput reports whether err is the caller's mistake (a row that does
+// not check out) rather than a failure of Tenure: HTTP answers 400, not 500.
+func IsBadInput(err error) bool {
+	var re *hr.RowError
+	return errors.As(err, &re)
+}
