@@ -148,6 +148,15 @@ func (t *Tenant) importTx(ctx context.Context, tx store.Tx, current map[string]*
 			return nil, err
 		}
 	}
+	if t.svc.OnChange != nil {
+		ids := make([]string, len(diff.People))
+		for i, p := range diff.People {
+			ids[i] = p.ID
+		}
+		if err := t.svc.OnChange(ctx, tx, t, ids); err != nil {
+			return nil, fmt.Errorf("queue operations: %w", err)
+		}
+	}
 	return res, t.svc.audit(ctx, tx, "import.applied", o.Source, map[string]any{
 		"changed": res.Changed, "events": len(evs), "removals": res.Removals, "approved": o.Approved,
 	})

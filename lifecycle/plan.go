@@ -2,6 +2,7 @@ package lifecycle
 
 import (
 	"context"
+	"slices"
 
 	"github.com/tenure-dev/tenure/person"
 	"github.com/tenure-dev/tenure/plan"
@@ -24,6 +25,20 @@ func (t *Tenant) Plan(ctx context.Context, only string) (plan.Plan, error) {
 		return nil
 	})
 	return pl, wrapNoTenant(t.ID(), err)
+}
+
+// PlanTx computes, inside tx, the plan for the given people only.
+func (t *Tenant) PlanTx(ctx context.Context, tx store.Tx, people []string) (plan.Plan, error) {
+	in, err := t.planInput(ctx, tx)
+	if err != nil {
+		return plan.Plan{}, err
+	}
+	keep := make(map[string]bool, len(people))
+	for _, id := range people {
+		keep[id] = true
+	}
+	in.People = slices.DeleteFunc(in.People, func(p person.Person) bool { return !keep[p.ID] })
+	return plan.Build(in), nil
 }
 
 func (t *Tenant) planInput(ctx context.Context, tx store.Tx) (plan.Input, error) {

@@ -41,6 +41,11 @@ type Service struct {
 	// Actor names who is acting in audit entries ("cli:alice").
 	Actor string
 	Log   *slog.Logger
+	// OnChange, when set, runs inside the transaction of every roster change
+	// with the people it touched: the engine queues their operations there,
+	// so a committed change always has its work queued and a rolled-back one
+	// never does.
+	OnChange func(ctx context.Context, tx store.Tx, t *Tenant, people []string) error
 }
 
 func (s *Service) now() time.Time {
@@ -113,3 +118,12 @@ func wrapNoTenant(id string, err error) error {
 	}
 	return err
 }
+
+// App returns what the tenant's configuration says about an app.
+func (t *Tenant) App(id string) (plan.App, bool) {
+	a, ok := t.set.Apps[id]
+	return a, ok
+}
+
+// Service is the service the tenant belongs to.
+func (t *Tenant) Service() *Service { return t.svc }

@@ -119,6 +119,9 @@ type Accounts interface {
 	// List returns the accounts of app (every app when app is ""), ordered
 	// by app then external id.
 	List(ctx context.Context, app string) ([]account.Account, error)
+	// ByPerson returns the accounts linked to one person, ordered by app
+	// then external id.
+	ByPerson(ctx context.Context, personID string) ([]account.Account, error)
 	// Put inserts or replaces accounts by (app, external id).
 	Put(ctx context.Context, as ...account.Account) error
 	// Delete removes one account; ErrNotFound if absent.

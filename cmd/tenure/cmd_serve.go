@@ -49,6 +49,20 @@ func (a *app) serveCmd() *cobra.Command {
 				}
 				tenants[t.ID()] = t
 			}
+			eng, err := a.startEngine(cmd.Context(), cfg, svc, tenants)
+			if err != nil {
+				return err
+			}
+			svc.OnChange = eng.OnChange
+			defer func() {
+				// Running operations finish; queued ones wait in the
+				// database for the next start. Nothing is lost.
+				ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+				defer cancel()
+				if err := eng.Stop(ctx); err != nil {
+					log.Warn("stopping the queue", "err", err)
+				}
+			}()
 			reg := prometheus.NewRegistry()
 			reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 			srv := &httpapi.Server{

@@ -10,6 +10,28 @@ import (
 )
 
 var accountTests = []test{
+	{"ByPerson", func(t *testing.T, e *env) {
+		b := e.setup(t)
+		other := newTenant(t, e.shared, t.Name()+"-other")
+		gh, okta := fullAccount("github", "2"), fullAccount("okta", "00u1")
+		someoneElse := fullAccount("github", "3")
+		someoneElse.PersonID = "E2002"
+		orphan := account.Account{App: "slack", ExternalID: "U1", State: account.Enabled}
+		b.write(t, func(tx store.Tx) {
+			require.NoError(t, tx.Accounts().Put(b.ctx, okta, gh, someoneElse, orphan))
+		})
+		other.write(t, func(tx store.Tx) {
+			require.NoError(t, tx.Accounts().Put(other.ctx, fullAccount("aws", "9")))
+		})
+		b.read(t, func(tx store.Tx) {
+			got, err := tx.Accounts().ByPerson(b.ctx, "E1001")
+			require.NoError(t, err)
+			require.Equal(t, []account.Account{gh, okta}, got, "this person's, in app order, not another tenant's")
+			none, err := tx.Accounts().ByPerson(b.ctx, "E404")
+			require.NoError(t, err)
+			require.Empty(t, none)
+		})
+	}},
 	{"PutListByApp", func(t *testing.T, e *env) {
 		b := e.setup(t)
 		gh2, gh10, okta := fullAccount("github", "2"), fullAccount("github", "10"), fullAccount("okta", "00u1")

@@ -39,6 +39,20 @@ func (a accounts) List(ctx context.Context, app string) ([]account.Account, erro
 	if err != nil {
 		return nil, fmt.Errorf("list accounts: %w", err)
 	}
+	return scanAccounts(rows)
+}
+
+// ByPerson returns one person's accounts across apps (index accounts_person).
+func (a accounts) ByPerson(ctx context.Context, personID string) ([]account.Account, error) {
+	rows, err := a.tx.query(ctx, `SELECT `+accountCols+` FROM accounts WHERE tenant = ? AND person_id = ?
+		ORDER BY app, external_id`, a.tx.key, personID)
+	if err != nil {
+		return nil, fmt.Errorf("accounts of %q: %w", personID, err)
+	}
+	return scanAccounts(rows)
+}
+
+func scanAccounts(rows *sql.Rows) ([]account.Account, error) {
 	defer rows.Close()
 	var out []account.Account
 	for rows.Next() {
@@ -55,6 +69,7 @@ func (a accounts) List(ctx context.Context, app string) ([]account.Account, erro
 		if err := fromJSON(ents, &ac.Entitlements); err != nil {
 			return nil, fmt.Errorf("account %s/%s entitlements: %w", ac.App, ac.ExternalID, err)
 		}
+		var err error
 		if ac.Attributes, err = scanStringMap(attrs); err != nil {
 			return nil, fmt.Errorf("account %s/%s attributes: %w", ac.App, ac.ExternalID, err)
 		}

@@ -130,3 +130,8 @@ func (s *Store) Write(ctx context.Context, tenant string, fn func(store.Tx) erro
 func (s *Store) Read(ctx context.Context, tenant string, fn func(store.Tx) error) error {
 	return run(ctx, s.read, tenant, true, fn)
 }
+
+// DB is the write pool. The queue (River's SQLite driver) shares it: SQLite
+// has one writer, and sharing lets jobs be inserted in the same transaction
+// as the change that causes them.
+func (s *Store) DB() *sql.DB { return s.write }

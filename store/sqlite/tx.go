@@ -214,3 +214,8 @@ func run(ctx context.Context, db *sql.DB, tenant string, readOnly bool, fn func(
 	}
 	return nil
 }
+
+// SQLTx is the database transaction under tx, for the queue to insert jobs
+// in it (River's InsertManyTx). Code above the store reaches it only by a
+// type assertion in the queue adapter.
+func (tx *Tx) SQLTx() *sql.Tx { return tx.tx }

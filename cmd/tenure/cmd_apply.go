@@ -1,0 +1,142 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/tenure-dev/tenure/config"
+	"github.com/tenure-dev/tenure/connector"
+	"github.com/tenure-dev/tenure/engine"
+	"github.com/tenure-dev/tenure/lifecycle"
+	"github.com/tenure-dev/tenure/store/sqlite"
+)
+
+// connectors resolves the connector of a configured app. Only types with a
+// built adapter can act; every other app's operations become tasks for its
+// owner, so nothing waits silently for an adapter that does not exist.
+func connectors(cfg *config.File) engine.Connectors {
+	return func(tenant, app string) (connector.Connector, bool) {
+		t, ok := cfg.Tenant(tenant)
+		if !ok {
+			return nil, false
+		}
+		if _, ok := t.App(app); !ok {
+			return nil, false
+		}
+		// SCIM (issue 5) and LDAP (issue 7) adapters slot in here.
+		return nil, false
+	}
+}
+
+// startEngine builds and starts the queue workers on the store's database.
+func (a *app) startEngine(ctx context.Context, cfg *config.File, svc *lifecycle.Service, tenants map[string]*lifecycle.Tenant) (*engine.Engine, error) {
+	st, ok := svc.Store.(*sqlite.Store)
+	if !ok {
+		return nil, fmt.Errorf("the queue needs the SQLite store")
+	}
+	eng, err := engine.New(ctx, engine.Config{
+		Service:    svc,
+		Tenants:    func(id string) (*lifecycle.Tenant, bool) { t, ok := tenants[id]; return t, ok },
+		Connectors: connectors(cfg),
+		DB:         st.DB(),
+		Log:        a.log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return eng, eng.Start(ctx)
+}
+
+func (a *app) applyCmd() *cobra.Command {
+	var tenant string
+	c := &cobra.Command{
+		Use:   "apply --tenant T",
+		Short: "Queue the current plan (removals first) and work it until done",
+		Long: `Compute the plan and queue its operations in the same transaction as its audit
+entry, then run the workers until the queue is empty. Operations for apps
+without a connector become tasks for the app's owner (tenure task list).
+Re-running apply never queues an operation twice.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			t, _, closer, err := a.tenant(ctx, tenant)
+			if err != nil {
+				return err
+			}
+			defer closer()
+			cfg, err := a.loadConfig()
+			if err != nil {
+				return err
+			}
+			svc := t.Service()
+			if st, err := t.SyncPolicy(ctx); err != nil {
+				return err
+			} else if st.Held != "" {
+				fmt.Fprintf(a.err, "warning: a policy change is held as batch %s; applying the accepted policy\n", st.Held)
+			}
+			eng, err := a.startEngine(ctx, cfg, svc, map[string]*lifecycle.Tenant{t.ID(): t})
+			if err != nil {
+				return err
+			}
+			defer func() {
+				sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+				defer cancel()
+				_ = eng.Stop(sctx)
+			}()
+			pl, queued, err := eng.Apply(ctx, t)
+			if err != nil {
+				return err
+			}
+			s := pl.Summarize()
+			fmt.Fprintf(a.out, "queued %d operations (%d to add, %d to change, %d to remove; %d already queued)\n",
+				queued, s.Add, s.Change, s.Remove, len(pl.Operations)-queued)
+			if err := a.waitQueue(ctx, eng, len(pl.Operations)); err != nil {
+				return err
+			}
+			tasks, err := t.Tasks(ctx, taskOpen)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.out, "done. %d open tasks for humans (tenure task list).\n", len(tasks))
+			return nil
+		},
+	}
+	c.Flags().StringVar(&tenant, "tenant", "", "tenant (optional when the config has one)")
+	return c
+}
+
+// waitQueue waits until no job is left, with a progress bar on a terminal.
+func (a *app) waitQueue(ctx context.Context, eng *engine.Engine, total int) error {
+	var bar *progressbar.ProgressBar
+	if total > 0 && term.IsTerminal(int(os.Stderr.Fd())) {
+		bar = progressbar.NewOptions(total, progressbar.OptionSetWriter(os.Stderr),
+			progressbar.OptionSetDescription("operations"), progressbar.OptionClearOnFinish())
+		defer bar.Finish()
+	}
+	events, cancel := eng.Subscribe()
+	defer cancel()
+	for {
+		n, err := eng.Pending(ctx)
+		if err != nil {
+			return err
+		}
+		if bar != nil {
+			_ = bar.Set(max(total-n, 0))
+		}
+		if n == 0 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("stopped with %d operations still queued (they run on the next apply or serve): %w", n, ctx.Err())
+		case <-events:
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}

@@ -1,0 +1,206 @@
+// Package engine turns plans into done work. Operations are queued in River
+// in the same transaction as the change that causes them, worked by
+// connectors with retries decided by the connector's typed errors, verified
+// by reading back, and recorded in the known actual state and the audit
+// chain. What no connector can do becomes a task for a named human.
+package engine
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivermigrate"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/tenure-dev/tenure/connector"
+	"github.com/tenure-dev/tenure/lifecycle"
+	"github.com/tenure-dev/tenure/plan"
+	"github.com/tenure-dev/tenure/store"
+)
+
+// Connectors finds the connector of a tenant's app; false when the app has
+// none that can act (a manual app, or a connector type not built yet).
+type Connectors func(tenant, app string) (connector.Connector, bool)
+
+// Config wires an engine.
+type Config struct {
+	Service    *lifecycle.Service
+	Tenants    func(id string) (*lifecycle.Tenant, bool)
+	Connectors Connectors
+	// DB is the SQLite write pool the store uses (sqlite.Store.DB).
+	DB *sql.DB
+	// Workers is how many operations run at once (default 4).
+	Workers int
+	// MaxAttempts bounds retries of retryable failures (default 8); the
+	// last failure becomes a task for the app owner.
+	MaxAttempts int
+	// Backoff is the wait before retry n (1-based); default River's
+	// exponential policy.
+	Backoff func(attempt int) time.Duration
+	Log     *slog.Logger
+	// Now is the clock (tests pin it).
+	Now func() time.Time
+}
+
+// Engine runs queued operations.
+type Engine struct {
+	cfg    Config
+	client *river.Client[*sql.Tx]
+}
+
+// New migrates River's tables and builds the client (not yet started).
+func New(ctx context.Context, cfg Config) (*Engine, error) {
+	if cfg.Workers <= 0 {
+		cfg.Workers = 4
+	}
+	if cfg.MaxAttempts <= 0 {
+		cfg.MaxAttempts = 8
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	driver := riversqlite.New(cfg.DB)
+	m, err := rivermigrate.New(driver, nil)
+	if err != nil {
+		return nil, fmt.Errorf("queue: %w", err)
+	}
+	if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+		return nil, fmt.Errorf("queue migrations: %w", err)
+	}
+	e := &Engine{cfg: cfg}
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &worker{e: e})
+	var retry river.ClientRetryPolicy
+	if cfg.Backoff != nil {
+		retry = backoffPolicy{cfg.Backoff}
+	}
+	e.client, err = river.NewClient(driver, &river.Config{
+		RetryPolicy:       retry,
+		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}},
+		Workers:           workers,
+		MaxAttempts:       cfg.MaxAttempts,
+		Logger:            cfg.Log,
+		FetchPollInterval: 50 * time.Millisecond,
+		FetchCooldown:     10 * time.Millisecond,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("queue: %w", err)
+	}
+	return e, nil
+}
+
+// Start runs the workers until Stop.
+func (e *Engine) Start(ctx context.Context) error { return e.client.Start(ctx) }
+
+// Stop lets running operations finish (each is idempotent, so one cut off
+// by a crash is simply worked again) and stops fetching.
+func (e *Engine) Stop(ctx context.Context) error { return e.client.Stop(ctx) }
+
+// sqlTxer is the SQLite store's Tx: the queue inserts into its transaction.
+type sqlTxer interface{ SQLTx() *sql.Tx }
+
+// Enqueue inserts ops inside tx, the store transaction of the change that
+// causes them: they commit together or not at all.
+func (e *Engine) Enqueue(ctx context.Context, tx store.Tx, ops []plan.Operation) (int, error) {
+	st, ok := tx.(sqlTxer)
+	if !ok {
+		return 0, errors.New("queue: this store cannot share its transaction with the SQLite queue")
+	}
+	params := make([]river.InsertManyParams, 0, len(ops))
+	for _, o := range ops {
+		opts := &river.InsertOpts{
+			Priority:   Priority(o),
+			UniqueOpts: river.UniqueOpts{ByArgs: true},
+		}
+		if !o.NotBefore.IsZero() && o.NotBefore.After(e.cfg.Now()) {
+			opts.ScheduledAt = o.NotBefore
+		}
+		params = append(params, river.InsertManyParams{Args: OpArgs{Tenant: tx.Tenant(), Op: o, Key: OpKey(tx.Tenant(), o)}, InsertOpts: opts})
+	}
+	if len(params) == 0 {
+		return 0, nil
+	}
+	res, err := e.client.InsertManyTx(ctx, st.SQLTx(), params)
+	if err != nil {
+		return 0, fmt.Errorf("enqueue: %w", err)
+	}
+	n := 0
+	for _, r := range res {
+		if !r.UniqueSkippedAsDuplicate {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// Apply computes the tenant's plan and queues it, audited, in one
+// transaction. It returns the plan and how many operations were newly
+// queued (an operation already queued is not queued again).
+func (e *Engine) Apply(ctx context.Context, t *lifecycle.Tenant) (plan.Plan, int, error) {
+	pl, err := t.Plan(ctx, "")
+	if err != nil {
+		return pl, 0, err
+	}
+	var n int
+	want := make(map[string]bool, len(pl.Operations))
+	for _, o := range pl.Operations {
+		want[OpKey(t.ID(), o)] = true
+	}
+	err = e.cfg.Service.Store.Write(ctx, t.ID(), func(tx store.Tx) error {
+		if _, err := t.CancelStaleTasks(ctx, tx, want); err != nil {
+			return err
+		}
+		if n, err = e.Enqueue(ctx, tx, pl.Operations); err != nil {
+			return err
+		}
+		_, err := tx.Audit().Append(ctx, auditEntry(e.cfg.Now(), "engine", "plan.enqueued", t.ID(),
+			map[string]any{"operations": len(pl.Operations), "queued": n, "summary": pl.Summarize()}))
+		return err
+	})
+	return pl, n, err
+}
+
+// Pending counts the tenant-independent jobs not yet finished (available,
+// running, retryable or scheduled), for progress and for waiting.
+func (e *Engine) Pending(ctx context.Context) (int, error) {
+	res, err := e.client.JobList(ctx, river.NewJobListParams().
+		States(rivertype.JobStateAvailable, rivertype.JobStateRunning, rivertype.JobStateRetryable, rivertype.JobStatePending).
+		First(10000))
+	if err != nil {
+		return 0, err
+	}
+	return len(res.Jobs), nil
+}
+
+// Subscribe reports finished jobs (completed, failed, cancelled, snoozed).
+func (e *Engine) Subscribe() (<-chan *river.Event, func()) {
+	return e.client.Subscribe(river.EventKindJobCompleted, river.EventKindJobFailed,
+		river.EventKindJobCancelled, river.EventKindJobSnoozed)
+}
+
+// backoffPolicy adapts a backoff function to River.
+type backoffPolicy struct{ f func(int) time.Duration }
+
+func (b backoffPolicy) NextRetry(job *rivertype.JobRow) time.Time {
+	return time.Now().Add(b.f(job.Attempt))
+}
+
+// OnChange is the lifecycle.Service hook: it queues the changed people's
+// operations inside the transaction of the change that causes them.
+func (e *Engine) OnChange(ctx context.Context, tx store.Tx, t *lifecycle.Tenant, people []string) error {
+	pl, err := t.PlanTx(ctx, tx, people)
+	if err != nil {
+		return err
+	}
+	_, err = e.Enqueue(ctx, tx, pl.Operations)
+	return err
+}

@@ -1,0 +1,232 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/tenure-dev/tenure/account"
+	"github.com/tenure-dev/tenure/audit"
+	"github.com/tenure-dev/tenure/connector"
+	"github.com/tenure-dev/tenure/lifecycle"
+	"github.com/tenure-dev/tenure/person"
+	"github.com/tenure-dev/tenure/plan"
+	"github.com/tenure-dev/tenure/store"
+	"github.com/tenure-dev/tenure/task"
+)
+
+// worker works one queued operation.
+type worker struct {
+	river.WorkerDefaults[OpArgs]
+	e *Engine
+}
+
+// Timeout bounds one operation; a hung app is a retryable failure.
+func (w *worker) Timeout(*river.Job[OpArgs]) time.Duration { return 2 * time.Minute }
+
+// Work reads the target's state, acts only if it differs, reads back to
+// verify, and records the result with its audit entry. Every path ends
+// either verified or with a human assigned: nothing is dropped.
+func (w *worker) Work(ctx context.Context, job *river.Job[OpArgs]) error {
+	a, o := job.Args, job.Args.Op
+	t, ok := w.e.cfg.Tenants(a.Tenant)
+	if !ok {
+		return river.JobCancel(fmt.Errorf("tenant %q is no longer configured", a.Tenant))
+	}
+	app, ok := t.App(o.App)
+	if !ok {
+		return river.JobCancel(fmt.Errorf("app %q is no longer configured for tenant %s", o.App, a.Tenant))
+	}
+	var p person.Person
+	if err := w.e.cfg.Service.Store.Read(ctx, a.Tenant, func(tx store.Tx) (err error) {
+		p, err = tx.People().Get(ctx, o.Person)
+		return err
+	}); err != nil {
+		return err
+	}
+	if o.Action == plan.Task {
+		return w.task(ctx, a, app, o, "no API: "+o.Instruction, "")
+	}
+	conn, ok := w.e.cfg.Connectors(a.Tenant, o.App)
+	if !ok {
+		return w.task(ctx, a, app, o, "no connector can act on "+o.App, "")
+	}
+	s := subject(p, o)
+	acc, err := act(ctx, conn, s, o)
+	if err == nil {
+		acc, err = verify(ctx, conn, s, o)
+	}
+	if err != nil {
+		class, wait := connector.Classify(err)
+		switch {
+		case errors.Is(err, errUnsupported):
+			return w.task(ctx, a, app, o, err.Error(), "")
+		case class == connector.RateLimited:
+			if wait <= 0 {
+				wait = time.Second
+			}
+			return river.JobSnooze(wait)
+		case class == connector.Permanent || job.Attempt >= job.MaxAttempts:
+			var ce *connector.Error
+			detail := ""
+			if errors.As(err, &ce) {
+				detail = ce.Detail
+			}
+			return w.task(ctx, a, app, o, fmt.Sprintf("%s failed (%s): %v", o.Action, class, err), detail)
+		}
+		return err // retryable: River backs off and tries again
+	}
+	return w.record(ctx, a, o, acc)
+}
+
+// errUnsupported marks an action the connector has no capability for.
+var errUnsupported = errors.New("connector cannot do this")
+
+// act performs the operation if the target does not already show it done.
+func act(ctx context.Context, conn connector.Connector, s connector.Subject, o plan.Operation) (account.Account, error) {
+	cur, err := conn.Read(ctx, s)
+	absent := errors.Is(err, connector.ErrNotFound)
+	if err != nil && !absent {
+		return cur, err
+	}
+	switch o.Action {
+	case plan.Create, plan.Enable, plan.Update:
+		return conn.Ensure(ctx, s)
+	case plan.Disable:
+		if absent || cur.State == account.Disabled {
+			return cur, nil
+		}
+		return cur, conn.Disable(ctx, s)
+	case plan.Delete:
+		if absent {
+			return cur, nil
+		}
+		return cur, conn.Delete(ctx, s)
+	case plan.Grant, plan.Revoke:
+		gm, ok := conn.(connector.GroupManager)
+		if !ok {
+			return cur, fmt.Errorf("%w: %s manages no entitlements", errUnsupported, o.App)
+		}
+		if o.Action == plan.Grant {
+			if !absent && cur.Has(o.Entitlement) {
+				return cur, nil
+			}
+			if absent {
+				// The create may be queued behind this grant on another
+				// worker; a grant implies the account, so make it now.
+				if cur, err = conn.Ensure(ctx, s); err != nil {
+					return cur, err
+				}
+			}
+			return cur, gm.Grant(ctx, s, o.Entitlement)
+		}
+		if absent || !cur.Has(o.Entitlement) {
+			return cur, nil
+		}
+		return cur, gm.Revoke(ctx, s, o.Entitlement)
+	case plan.RevokeSessions:
+		sr, ok := conn.(connector.SessionRevoker)
+		if !ok {
+			return cur, fmt.Errorf("%w: %s has no session revocation API; sign %s out by hand", errUnsupported, o.App, s.PersonID)
+		}
+		return cur, sr.RevokeSessions(ctx, s)
+	}
+	return cur, connector.NewPermanent(fmt.Errorf("unknown action %q", o.Action), "")
+}
+
+// verify reads the account back and checks the operation took effect. A
+// removal is done only when the read-back shows it.
+func verify(ctx context.Context, conn connector.Connector, s connector.Subject, o plan.Operation) (account.Account, error) {
+	acc, err := conn.Read(ctx, s)
+	absent := errors.Is(err, connector.ErrNotFound)
+	if err != nil && !absent {
+		return acc, err
+	}
+	ok := true
+	switch o.Action {
+	case plan.Create, plan.Enable, plan.Update:
+		ok = !absent && acc.State == account.Enabled
+	case plan.Disable:
+		ok = absent || acc.State == account.Disabled
+	case plan.Delete:
+		ok = absent
+	case plan.Grant:
+		ok = !absent && acc.Has(o.Entitlement)
+	case plan.Revoke:
+		ok = absent || !acc.Has(o.Entitlement)
+	}
+	if !ok {
+		return acc, connector.NewRetryable(fmt.Errorf("verification failed: %s of %s in %s not visible on read-back", o.Action, s.PersonID, o.App))
+	}
+	if absent {
+		return account.Account{}, nil
+	}
+	return acc, nil
+}
+
+// record writes the operation's verified effect and its evidence in one
+// transaction.
+func (w *worker) record(ctx context.Context, a OpArgs, o plan.Operation, acc account.Account) error {
+	now := w.e.cfg.Now().UTC()
+	return w.e.cfg.Service.Store.Write(ctx, a.Tenant, func(tx store.Tx) error {
+		var seen *account.Account
+		if acc.ExternalID != "" {
+			acc.SeenAt = now
+			seen = &acc
+		}
+		if err := lifecycle.RecordEffect(ctx, tx, o.App, o.Person, string(o.Action), o.Entitlement, seen); err != nil {
+			return err
+		}
+		_, err := tx.Audit().Append(ctx, auditEntry(now, "engine", "operation.verified", o.Person,
+			map[string]any{"op": o, "verifiedAt": now}))
+		return err
+	})
+}
+
+// task hands an operation to the app owner: one open task per operation,
+// audited, due by the tier's leaver deadline for removals.
+func (w *worker) task(ctx context.Context, a OpArgs, app plan.App, o plan.Operation, why, detail string) error {
+	now := w.e.cfg.Now().UTC()
+	tk := task.Task{
+		ID: "t" + shortHash(a.Key+now.String()), PersonID: o.Person, App: o.App, Action: string(o.Effective()),
+		Entitlement: o.Entitlement, Key: a.Key, Assignee: app.Owner, Instruction: o.Instruction,
+		Reason: why, Status: task.Open, CreatedAt: now, Due: now.Add(24 * time.Hour),
+	}
+	if tk.Instruction == "" {
+		what := string(o.Effective())
+		if o.Entitlement != "" {
+			what += " " + o.Entitlement
+		}
+		tk.Instruction = fmt.Sprintf("%s for %s in %s (Tenure could not: see reason)", what, o.Person, app.Name)
+	}
+	if o.Effective().Removal() && app.Deadline > 0 {
+		tk.Due = now.Add(app.Deadline)
+	}
+	return w.e.cfg.Service.Store.Write(ctx, a.Tenant, func(tx store.Tx) error {
+		err := tx.Tasks().Create(ctx, tk)
+		if errors.Is(err, store.ErrConflict) {
+			return nil // this operation already has its open task
+		}
+		if err != nil {
+			return err
+		}
+		_, err = tx.Audit().Append(ctx, auditEntry(now, "engine", "task.created", o.Person,
+			map[string]any{"task": tk, "detail": detail}))
+		return err
+	})
+}
+
+func subject(p person.Person, o plan.Operation) connector.Subject {
+	return connector.Subject{
+		PersonID: p.ID, Email: p.Email, UserName: p.Email, GivenName: p.GivenName, FamilyName: p.FamilyName,
+		DisplayName: p.Name(), ExternalID: o.ExternalID,
+		Attributes: map[string]string{"department": p.Department, "title": p.Title, "manager": p.ManagerID},
+	}
+}
+
+func auditEntry(at time.Time, actor, action, subject string, data any) audit.Entry {
+	return audit.Entry{At: at, Actor: actor, Action: action, Subject: subject, Data: audit.Data(data)}
+}
