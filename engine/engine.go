@@ -21,6 +21,7 @@ import (
 	"github.com/tenure-dev/tenure/connector"
 	"github.com/tenure-dev/tenure/lifecycle"
 	"github.com/tenure-dev/tenure/plan"
+	"github.com/tenure-dev/tenure/sla"
 	"github.com/tenure-dev/tenure/store"
 )
 
@@ -30,8 +31,11 @@ type Connectors func(tenant, app string) (connector.Connector, bool)
 
 // Config wires an engine.
 type Config struct {
-	Service    *lifecycle.Service
-	Tenants    func(id string) (*lifecycle.Tenant, bool)
+	Service *lifecycle.Service
+	Tenants func(id string) (*lifecycle.Tenant, bool)
+	// AllTenants lists the tenants whose scheduled events the engine fires;
+	// nil fires none.
+	AllTenants func() []*lifecycle.Tenant
 	Connectors Connectors
 	// DB is the SQLite write pool the store uses (sqlite.Store.DB).
 	DB *sql.DB
@@ -79,12 +83,18 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 	e := &Engine{cfg: cfg}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &worker{e: e})
+	river.AddWorker(workers, &fireWorker{e: e})
+	if cfg.AllTenants == nil {
+		cfg.AllTenants = func() []*lifecycle.Tenant { return nil }
+		e.cfg.AllTenants = cfg.AllTenants
+	}
 	var retry river.ClientRetryPolicy
 	if cfg.Backoff != nil {
 		retry = backoffPolicy{cfg.Backoff}
 	}
 	e.client, err = river.NewClient(driver, &river.Config{
 		RetryPolicy:       retry,
+		PeriodicJobs:      periodicJobs(),
 		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}},
 		Workers:           workers,
 		MaxAttempts:       cfg.MaxAttempts,
@@ -132,6 +142,9 @@ func (e *Engine) Enqueue(ctx context.Context, tx store.Tx, ops []plan.Operation)
 	res, err := e.client.InsertManyTx(ctx, st.SQLTx(), params)
 	if err != nil {
 		return 0, fmt.Errorf("enqueue: %w", err)
+	}
+	if err := e.startClocks(ctx, tx, ops); err != nil {
+		return 0, err
 	}
 	n := 0
 	for _, r := range res {
@@ -203,4 +216,29 @@ func (e *Engine) OnChange(ctx context.Context, tx store.Tx, t *lifecycle.Tenant,
 	}
 	_, err = e.Enqueue(ctx, tx, pl.Operations)
 	return err
+}
+
+// startClocks opens a leaver clock for every app whose account a leaver's
+// plan disables: from the termination's effective time, due by the app
+// tier's deadline. A clock already open keeps its start.
+func (e *Engine) startClocks(ctx context.Context, tx store.Tx, ops []plan.Operation) error {
+	t, ok := e.cfg.Tenants(tx.Tenant())
+	if !ok {
+		return nil
+	}
+	for _, o := range ops {
+		if o.Class != plan.Leaver || o.Effective() != plan.Disable {
+			continue
+		}
+		app, _ := t.App(o.App)
+		since := o.Since
+		if since.IsZero() {
+			since = e.cfg.Now()
+		}
+		if _, err := tx.Clocks().Start(ctx, sla.Clock{PersonID: o.Person, App: o.App, Tier: o.Tier,
+			StartedAt: since.UTC(), Deadline: since.Add(app.Deadline).UTC()}); err != nil {
+			return fmt.Errorf("leaver clock: %w", err)
+		}
+	}
+	return nil
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/tenure-dev/tenure/lifecycle"
 	"github.com/tenure-dev/tenure/person"
 	"github.com/tenure-dev/tenure/plan"
+	"github.com/tenure-dev/tenure/sla"
 	"github.com/tenure-dev/tenure/store"
 	"github.com/tenure-dev/tenure/store/sqlite"
 	"github.com/tenure-dev/tenure/task"
@@ -193,9 +194,46 @@ func TestApplyJoinerMoverLeaver(t *testing.T) {
 	require.Equal(t, "finance-it@acme.example", leaverTask.Assignee)
 	require.WithinDuration(t, leaverTask.CreatedAt.Add(15*time.Minute), leaverTask.Due, time.Second)
 
+	// The leaver clock: stopped by verification where a connector acted,
+	// open on payroll until finance marks the task done. HR told us two
+	// days after the termination date, so every clock is already breached.
+	rep, err := b.tenant.SLA(b.ctx)
+	require.NoError(t, err)
+	stopped := map[string]string{}
+	for _, c := range b.clocks(t) {
+		require.Equal(t, "E1007", c.PersonID)
+		require.Equal(t, time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC), c.StartedAt)
+		stopped[c.App] = c.StoppedBy
+	}
+	require.Equal(t, map[string]string{"google-workspace": "verified:disable", "slack": "verified:disable", "payroll": ""}, stopped)
+	require.Len(t, rep.Open, 1)
+	require.Equal(t, "payroll", rep.Open[0].App)
+	require.Equal(t, rep.Open[0].StartedAt.Add(15*time.Minute), rep.Open[0].Deadline, "crown-jewel deadline")
+	require.Len(t, rep.Breached, 3)
+
+	_, err = b.tenant.CompleteTask(b.ctx, leaverTask.ID, "locked in payroll")
+	require.NoError(t, err)
+	rep, err = b.tenant.SLA(b.ctx)
+	require.NoError(t, err)
+	require.Empty(t, rep.Open, "the done task stopped the payroll clock")
+	for _, ts := range rep.Tiers {
+		require.Zero(t, ts.Open)
+		require.Positive(t, ts.P50)
+	}
+
 	n, err := b.svc.VerifyAudit(b.ctx, "acme")
 	require.NoError(t, err)
 	require.Greater(t, n, int64(100))
+}
+
+func (b *testBundle) clocks(t *testing.T) []sla.Clock {
+	t.Helper()
+	var out []sla.Clock
+	require.NoError(t, b.svc.Store.Read(b.ctx, "acme", func(tx store.Tx) (err error) {
+		out, err = tx.Clocks().List(b.ctx, false)
+		return err
+	}))
+	return out
 }
 
 func TestLeaverStartsBeforeQueuedJoiners(t *testing.T) {

@@ -31,28 +31,44 @@ func (w *worker) Timeout(*river.Job[OpArgs]) time.Duration { return 2 * time.Min
 // verify, and records the result with its audit entry. Every path ends
 // either verified or with a human assigned: nothing is dropped.
 func (w *worker) Work(ctx context.Context, job *river.Job[OpArgs]) error {
+	tasked, err := w.work(ctx, job)
+	outcome := "verified"
+	var snooze *river.JobSnoozeError
+	switch {
+	case errors.As(err, &snooze):
+		outcome = "snoozed"
+	case err != nil:
+		outcome = "retry"
+	case tasked:
+		outcome = "task"
+	}
+	outcomes.WithLabelValues(job.Args.Tenant, job.Args.Op.App, outcome).Inc()
+	return err
+}
+
+func (w *worker) work(ctx context.Context, job *river.Job[OpArgs]) (tasked bool, err error) {
 	a, o := job.Args, job.Args.Op
 	t, ok := w.e.cfg.Tenants(a.Tenant)
 	if !ok {
-		return river.JobCancel(fmt.Errorf("tenant %q is no longer configured", a.Tenant))
+		return false, river.JobCancel(fmt.Errorf("tenant %q is no longer configured", a.Tenant))
 	}
 	app, ok := t.App(o.App)
 	if !ok {
-		return river.JobCancel(fmt.Errorf("app %q is no longer configured for tenant %s", o.App, a.Tenant))
+		return false, river.JobCancel(fmt.Errorf("app %q is no longer configured for tenant %s", o.App, a.Tenant))
 	}
 	var p person.Person
 	if err := w.e.cfg.Service.Store.Read(ctx, a.Tenant, func(tx store.Tx) (err error) {
 		p, err = tx.People().Get(ctx, o.Person)
 		return err
 	}); err != nil {
-		return err
+		return false, err
 	}
 	if o.Action == plan.Task {
-		return w.task(ctx, a, app, o, "no API: "+o.Instruction, "")
+		return true, w.task(ctx, a, app, o, "no API: "+o.Instruction, "")
 	}
 	conn, ok := w.e.cfg.Connectors(a.Tenant, o.App)
 	if !ok {
-		return w.task(ctx, a, app, o, "no connector can act on "+o.App, "")
+		return true, w.task(ctx, a, app, o, "no connector can act on "+o.App, "")
 	}
 	s := subject(p, o)
 	acc, err := act(ctx, conn, s, o)
@@ -63,23 +79,23 @@ func (w *worker) Work(ctx context.Context, job *river.Job[OpArgs]) error {
 		class, wait := connector.Classify(err)
 		switch {
 		case errors.Is(err, errUnsupported):
-			return w.task(ctx, a, app, o, err.Error(), "")
+			return true, w.task(ctx, a, app, o, err.Error(), "")
 		case class == connector.RateLimited:
 			if wait <= 0 {
 				wait = time.Second
 			}
-			return river.JobSnooze(wait)
+			return false, river.JobSnooze(wait)
 		case class == connector.Permanent || job.Attempt >= job.MaxAttempts:
 			var ce *connector.Error
 			detail := ""
 			if errors.As(err, &ce) {
 				detail = ce.Detail
 			}
-			return w.task(ctx, a, app, o, fmt.Sprintf("%s failed (%s): %v", o.Action, class, err), detail)
+			return true, w.task(ctx, a, app, o, fmt.Sprintf("%s failed (%s): %v", o.Action, class, err), detail)
 		}
-		return err // retryable: River backs off and tries again
+		return false, err // retryable: River backs off and tries again
 	}
-	return w.record(ctx, a, o, acc)
+	return false, w.record(ctx, a, o, acc)
 }
 
 // errUnsupported marks an action the connector has no capability for.
@@ -179,6 +195,12 @@ func (w *worker) record(ctx context.Context, a OpArgs, o plan.Operation, acc acc
 		}
 		if err := lifecycle.RecordEffect(ctx, tx, o.App, o.Person, string(o.Action), o.Entitlement, seen); err != nil {
 			return err
+		}
+		if o.Action == plan.Disable || o.Action == plan.Delete {
+			// The removal is verified: the leaver clock for this app stops.
+			if _, err := tx.Clocks().Stop(ctx, o.Person, o.App, now, "verified:"+string(o.Action)); err != nil {
+				return err
+			}
 		}
 		_, err := tx.Audit().Append(ctx, auditEntry(now, "engine", "operation.verified", o.Person,
 			map[string]any{"op": o, "verifiedAt": now}))

@@ -374,3 +374,51 @@ func TestUnknownTenantIsAdvised(t *testing.T) {
 	require.Error(t, err)
 	_ = guard.Pending
 }
+
+func TestScheduledEventsFireWhenDue(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.importFile(t, "roster-day1.csv")
+	b.importFile(t, "roster-day2.csv") // E1020 joins 2030-01-07; E1011's contract ends 2027-02-02
+	var changed [][]string
+	b.svc.OnChange = func(_ context.Context, _ store.Tx, _ *lifecycle.Tenant, people []string) error {
+		changed = append(changed, people)
+		return nil
+	}
+	clock := now
+	b.svc.Now = func() time.Time { return clock }
+
+	fired, err := b.tenant.FireDue(b.ctx)
+	require.NoError(t, err)
+	require.Empty(t, fired, "nothing is due yet")
+
+	clock = time.Date(2027, 2, 2, 9, 0, 0, 0, time.UTC)
+	fired, err = b.tenant.FireDue(b.ctx)
+	require.NoError(t, err)
+	require.Len(t, fired, 1)
+	require.Equal(t, "E1011", fired[0].PersonID)
+	require.Equal(t, person.Leave, fired[0].Kind)
+	require.Equal(t, [][]string{{"E1011"}}, changed, "the leaver's operations are queued with the firing")
+	var p person.Person
+	require.NoError(t, b.svc.Store.Read(b.ctx, "acme", func(tx store.Tx) (err error) {
+		p, err = tx.People().Get(b.ctx, "E1011")
+		return err
+	}))
+	require.Equal(t, person.Terminated, p.Status)
+
+	fired, err = b.tenant.FireDue(b.ctx)
+	require.NoError(t, err)
+	require.Empty(t, fired, "a fired event does not fire twice")
+
+	clock = time.Date(2030, 1, 7, 0, 0, 1, 0, time.UTC)
+	fired, err = b.tenant.FireDue(b.ctx)
+	require.NoError(t, err)
+	require.Len(t, fired, 1)
+	require.Equal(t, "E1020", fired[0].PersonID)
+	pl, err := b.tenant.Plan(b.ctx, "E1020")
+	require.NoError(t, err)
+	require.NotEmpty(t, pl.Operations, "the new joiner is planned from the start date")
+	require.Equal(t, plan.Joiner, pl.People["E1020"].Class)
+	_, err = b.svc.VerifyAudit(b.ctx, "acme")
+	require.NoError(t, err)
+}

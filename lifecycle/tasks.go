@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/tenure-dev/tenure/account"
+	"github.com/tenure-dev/tenure/sla"
 	"github.com/tenure-dev/tenure/store"
 	"github.com/tenure-dev/tenure/task"
 )
@@ -44,6 +45,11 @@ func (t *Tenant) CompleteTask(ctx context.Context, id, note string) (task.Task, 
 		}
 		if err := RecordEffect(ctx, tx, tk.App, tk.PersonID, tk.Action, tk.Entitlement, nil); err != nil {
 			return err
+		}
+		if tk.Action == "disable" || tk.Action == "delete" {
+			if _, err := tx.Clocks().Stop(ctx, tk.PersonID, tk.App, tk.DoneAt, "task:"+tk.ID); err != nil {
+				return err
+			}
 		}
 		return t.svc.audit(ctx, tx, "task.done", tk.PersonID, tk)
 	})
@@ -136,4 +142,23 @@ func (t *Tenant) CancelStaleTasks(ctx context.Context, tx store.Tx, want map[str
 		n++
 	}
 	return n, nil
+}
+
+// SLA reports the leaver clocks at now.
+func (t *Tenant) SLA(ctx context.Context) (sla.Report, error) {
+	cs, err := t.Clocks(ctx)
+	if err != nil {
+		return sla.Report{}, err
+	}
+	return sla.Build(cs, t.svc.now()), nil
+}
+
+// Clocks lists every leaver clock of the tenant.
+func (t *Tenant) Clocks(ctx context.Context) ([]sla.Clock, error) {
+	var cs []sla.Clock
+	err := t.svc.Store.Read(ctx, t.ID(), func(tx store.Tx) (err error) {
+		cs, err = tx.Clocks().List(ctx, false)
+		return err
+	})
+	return cs, wrapNoTenant(t.ID(), err)
 }

@@ -28,6 +28,12 @@ func personOps(in Input, p *person.Person, acc policy.Access, held []account.Acc
 		subj.Why = describe(last)
 	}
 	b := builder{in: in, p: p, class: subj.Class}
+	if subj.Class == Leaver {
+		b.since = in.Now
+		if hasLast && last.Kind == person.Leave {
+			b.since = last.EffectiveAt
+		}
+	}
 
 	want := map[string][]policy.Grant{} // app → grants (entitlement "" = account only)
 	for _, g := range acc.Grants {
@@ -77,13 +83,14 @@ type builder struct {
 	in    Input
 	p     *person.Person
 	class Class
+	since time.Time
 	ops   []Operation
 }
 
 func (b *builder) add(app string, act Action, ent, extID, reason string) *Operation {
 	a := b.in.Apps[app]
 	op := Operation{Person: b.p.ID, App: app, Action: act, Entitlement: ent, Reason: reason,
-		Class: b.class, Tier: a.Tier, ExternalID: extID}
+		Class: b.class, Tier: a.Tier, ExternalID: extID, Since: b.since}
 	if a.Manual {
 		op.Action, op.Step = Task, act
 		op.Assignee = a.Owner

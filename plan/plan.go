@@ -85,6 +85,9 @@ type Operation struct {
 	ExternalID string `json:"externalId,omitempty"`
 	// NotBefore delays an operation (a delete after the app's delete delay).
 	NotBefore time.Time `json:"notBefore,omitzero"`
+	// Since is, for a leaver's operations, the termination's effective
+	// time: the leaver clock runs from here.
+	Since time.Time `json:"since,omitzero"`
 	// Changes are the attribute changes of an update.
 	Changes []person.Change `json:"changes,omitempty"`
 	// Assignee, Due and Instruction describe a task.

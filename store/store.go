@@ -22,6 +22,7 @@ import (
 	"github.com/tenure-dev/tenure/guard"
 	"github.com/tenure-dev/tenure/person"
 	"github.com/tenure-dev/tenure/policy"
+	"github.com/tenure-dev/tenure/sla"
 	"github.com/tenure-dev/tenure/task"
 	"github.com/tenure-dev/tenure/token"
 )
@@ -70,6 +71,7 @@ type Tx interface {
 	Policy() PolicyRecords
 	Receipts() Receipts
 	Tasks() Tasks
+	Clocks() Clocks
 }
 
 // People is the tenant's roster.
@@ -211,4 +213,15 @@ type Tasks interface {
 	List(ctx context.Context, f TaskFilter) ([]task.Task, error)
 	// Update replaces a task by ID; ErrNotFound if absent.
 	Update(ctx context.Context, t task.Task) error
+}
+
+// Clocks holds the leaver clocks.
+type Clocks interface {
+	// Start opens a clock for (person, app) unless one is already open, and
+	// reports whether it did: re-queuing a leaver's work keeps the first start.
+	Start(ctx context.Context, c sla.Clock) (bool, error)
+	// Stop stops the open clock of (person, app) at at; false if none is open.
+	Stop(ctx context.Context, personID, app string, at time.Time, by string) (bool, error)
+	// List returns clocks (only open ones when open is true), by start time.
+	List(ctx context.Context, open bool) ([]sla.Clock, error)
 }

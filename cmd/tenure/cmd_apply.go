@@ -41,8 +41,15 @@ func (a *app) startEngine(ctx context.Context, cfg *config.File, svc *lifecycle.
 		return nil, fmt.Errorf("the queue needs the SQLite store")
 	}
 	eng, err := engine.New(ctx, engine.Config{
-		Service:    svc,
-		Tenants:    func(id string) (*lifecycle.Tenant, bool) { t, ok := tenants[id]; return t, ok },
+		Service: svc,
+		Tenants: func(id string) (*lifecycle.Tenant, bool) { t, ok := tenants[id]; return t, ok },
+		AllTenants: func() []*lifecycle.Tenant {
+			out := make([]*lifecycle.Tenant, 0, len(tenants))
+			for _, t := range tenants {
+				out = append(out, t)
+			}
+			return out
+		},
 		Connectors: connectors(cfg),
 		DB:         st.DB(),
 		Log:        a.log,

@@ -65,6 +65,11 @@ func (a *app) serveCmd() *cobra.Command {
 			}()
 			reg := prometheus.NewRegistry()
 			reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+			var ts []*lifecycle.Tenant
+			for _, t := range tenants {
+				ts = append(ts, t)
+			}
+			reg.MustRegister(eng.Collector(ts))
 			srv := &httpapi.Server{
 				Service: svc,
 				Tenants: func(id string) (*lifecycle.Tenant, bool) { t, ok := tenants[id]; return t, ok },

@@ -62,7 +62,7 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	root.PersistentFlags().StringVar(&a.dataDir, "data", envOr("TENURE_DATA", "./tenure-data"), "data directory holding the embedded database (env TENURE_DATA)")
 	root.AddCommand(
 		a.configCmd(), a.tenantCmd(), a.tokenCmd(), a.hrCmd(), a.planCmd(),
-		a.accountsCmd(), a.requestCmd(), a.auditCmd(), a.quickstartCmd(), a.benchCmd(), a.serveCmd(), a.applyCmd(), a.taskCmd(),
+		a.accountsCmd(), a.requestCmd(), a.auditCmd(), a.quickstartCmd(), a.benchCmd(), a.serveCmd(), a.applyCmd(), a.taskCmd(), a.slaCmd(),
 	)
 	return root
 }

@@ -51,10 +51,18 @@ func TestServeAnswersAndStopsCleanly(t *testing.T) {
 	resp.Body.Close()
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 
-	resp, err = http.Get(base + "/metrics")
-	require.NoError(t, err)
-	resp.Body.Close()
-	require.Equal(t, http.StatusOK, resp.StatusCode)
+	// The pushed joiner's operations were queued with the event; with no
+	// connector built for the example's apps they become owners' tasks.
+	var metrics string
+	require.Eventually(t, func() bool {
+		resp, err := http.Get(base + "/metrics")
+		require.NoError(t, err)
+		raw, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		metrics = string(raw)
+		return strings.Contains(metrics, `tenure_operations_total{app="slack",outcome="task",tenant="acme"} 1`)
+	}, 20*time.Second, 50*time.Millisecond, "metrics never showed the worked operation")
+	require.Contains(t, metrics, `tenure_queue_depth{priority="1"}`)
 
 	cancel() // what SIGTERM does through signal.NotifyContext
 	select {

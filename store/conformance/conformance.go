@@ -39,6 +39,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Policy", policyTests},
 		{"Tasks", taskTests},
 		{"Receipts", receiptTests},
+		{"Clocks", clockTests},
 		{"Isolation", isolationTests},
 	}
 	for _, g := range groups {

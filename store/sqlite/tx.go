@@ -87,6 +87,9 @@ func (tx *Tx) Receipts() store.Receipts { return receipts{tx} }
 // Tasks holds the tenant's work for humans.
 func (tx *Tx) Tasks() store.Tasks { return tasks{tx} }
 
+// Clocks holds the tenant's leaver clocks.
+func (tx *Tx) Clocks() store.Clocks { return clocks{tx} }
+
 // checkTenant looks up the tenant's key; it fails with an error matching
 // store.ErrNoTenant and store.ErrNotFound when the tenant was never created.
 func (tx *Tx) checkTenant(ctx context.Context) error {
