@@ -44,6 +44,13 @@ type Config struct {
 	// MaxAttempts bounds retries of retryable failures (default 8); the
 	// last failure becomes a task for the app owner.
 	MaxAttempts int
+	// JobTimeout bounds one operation (default 1 minute): a hung app is a
+	// retryable failure. RescueAfter is how long an operation may stay
+	// "running" before it is taken to have died with its process (a crash)
+	// and is worked again — safe, because every operation reads before it
+	// acts (default 10 minutes; must exceed JobTimeout).
+	JobTimeout  time.Duration
+	RescueAfter time.Duration
 	// Backoff is the wait before retry n (1-based); default River's
 	// exponential policy.
 	Backoff func(attempt int) time.Duration
@@ -72,6 +79,12 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.JobTimeout <= 0 {
+		cfg.JobTimeout = time.Minute
+	}
+	if cfg.RescueAfter <= cfg.JobTimeout {
+		cfg.RescueAfter = max(10*time.Minute, cfg.JobTimeout+time.Minute)
+	}
 	driver := riversqlite.New(cfg.DB)
 	m, err := rivermigrate.New(driver, nil)
 	if err != nil {
@@ -93,14 +106,16 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 		retry = backoffPolicy{cfg.Backoff}
 	}
 	e.client, err = river.NewClient(driver, &river.Config{
-		RetryPolicy:       retry,
-		PeriodicJobs:      periodicJobs(),
-		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}},
-		Workers:           workers,
-		MaxAttempts:       cfg.MaxAttempts,
-		Logger:            cfg.Log,
-		FetchPollInterval: 50 * time.Millisecond,
-		FetchCooldown:     10 * time.Millisecond,
+		RetryPolicy:          retry,
+		JobTimeout:           cfg.JobTimeout,
+		RescueStuckJobsAfter: cfg.RescueAfter,
+		PeriodicJobs:         periodicJobs(),
+		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}},
+		Workers:              workers,
+		MaxAttempts:          cfg.MaxAttempts,
+		Logger:               cfg.Log,
+		FetchPollInterval:    50 * time.Millisecond,
+		FetchCooldown:        10 * time.Millisecond,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("queue: %w", err)

@@ -24,9 +24,6 @@ type worker struct {
 	e *Engine
 }
 
-// Timeout bounds one operation; a hung app is a retryable failure.
-func (w *worker) Timeout(*river.Job[OpArgs]) time.Duration { return 2 * time.Minute }
-
 // Work reads the target's state, acts only if it differs, reads back to
 // verify, and records the result with its audit entry. Every path ends
 // either verified or with a human assigned: nothing is dropped.

@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -190,4 +192,60 @@ func TestHealth(t *testing.T) {
 	require.Equal(t, "ok", out["status"])
 	code, _ = b.do(t, "GET", "/readyz", "", "")
 	require.Equal(t, 200, code)
+}
+
+// Many HR systems (or retries) posting at once: every event applied exactly
+// once, none lost, none duplicated. Bounded: 8 posters × 25 events, each
+// event sent twice, on loopback.
+func TestHREventsConcurrentPosting(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	const posters, each = 8, 25
+	var wg sync.WaitGroup
+	errs := make(chan error, posters*each*2)
+	for w := range posters {
+		wg.Go(func() {
+			for i := range each {
+				id := fmt.Sprintf("N%02d%03d", w, i)
+				body := fmt.Sprintf(`{"id":"evt-%s","employeeId":"%s","email":"%s@acme.example","startDate":"2026-01-01"}`, id, id, strings.ToLower(id))
+				for range 2 { // every event is delivered twice
+					req, _ := http.NewRequest("POST", b.srv.URL+"/t/acme/api/v1/hr/events", strings.NewReader(body))
+					req.Header.Set("Authorization", "Bearer "+b.acme)
+					resp, err := http.DefaultClient.Do(req)
+					if err != nil {
+						errs <- err
+						continue
+					}
+					if resp.StatusCode != http.StatusOK {
+						errs <- fmt.Errorf("%s: status %d", id, resp.StatusCode)
+					}
+					resp.Body.Close()
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		require.NoError(t, err)
+	}
+	var joins int
+	require.NoError(t, b.svc.Store.Read(b.ctx, "acme", func(tx store.Tx) error {
+		evs, err := tx.Events().List(b.ctx, store.EventFilter{})
+		if err != nil {
+			return err
+		}
+		seen := map[string]int{}
+		for _, e := range evs {
+			if strings.HasPrefix(e.PersonID, "N") {
+				seen[e.PersonID]++
+				joins++
+			}
+		}
+		for id, n := range seen {
+			require.Equal(t, 1, n, "%s joined %d times", id, n)
+		}
+		return nil
+	}))
+	require.Equal(t, posters*each, joins, "no event lost")
 }
