@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/tenure-dev/tenure/examples"
+	"github.com/tenure-dev/tenure/policy"
 )
 
 // Gen writes a synthetic tenure.yaml (tenant "synth", the synthetic policy
@@ -45,4 +46,13 @@ func Gen(dir string, n, rules int) error {
 		return err
 	}
 	return os.WriteFile(filepath.Join(dir, "roster.csv"), examples.SynthCSV(examples.SynthRoster(n, 1)), 0o600)
+}
+
+// policyEmpty is a policy granting everyone a github account: enough for
+// the queue benchmark, where the plan is made by hand.
+func policyEmpty() policy.Document {
+	return policy.Document{
+		Roles: []policy.Role{{ID: "base", Grants: []policy.RoleGrant{{App: "github"}}}},
+		Rules: []policy.Rule{{Name: "everyone", When: "true", Roles: []string{"base"}}},
+	}
 }

@@ -40,6 +40,17 @@ func (a *app) benchCmd() *cobra.Command {
 	gen.Flags().StringVar(&genDir, "dir", "", "directory to write into")
 	_ = gen.MarkFlagRequired("dir")
 	c.AddCommand(gen)
+	var queueOps int
+	queue := &cobra.Command{
+		Use:   "queue",
+		Short: "Queue throughput, and HR leave → first operation latency (idle and behind 5,000 joiner ops)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return withDir(func(dir string) (bench.Result, error) { return bench.Queue(cmd.Context(), dir, queueOps) })(cmd, args)
+		},
+	}
+	queue.Flags().IntVar(&queueOps, "ops", 5000, "leaver operations for the throughput run")
+	c.AddCommand(queue)
 	c.AddCommand(&cobra.Command{
 		Use:   "import",
 		Short: "Roster import and diff: first import, unchanged re-import, 1 % moved",
