@@ -61,7 +61,10 @@ func (w *worker) work(ctx context.Context, job *river.Job[OpArgs]) (tasked bool,
 		return false, err
 	}
 	if o.Action == plan.Task {
-		return true, w.task(ctx, a, app, o, "no API: "+o.Instruction, "")
+		return true, w.task(ctx, a, app, o, app.Name+" has no API: the owner does it by hand", "")
+	}
+	if o.Instruction == "" {
+		o.Instruction = plan.Instruction(o.Action, o.Entitlement, &p, app)
 	}
 	conn, ok := w.e.cfg.Connectors(a.Tenant, o.App)
 	if !ok {
@@ -213,13 +216,6 @@ func (w *worker) task(ctx context.Context, a OpArgs, app plan.App, o plan.Operat
 		ID: "t" + shortHash(a.Key+now.String()), PersonID: o.Person, App: o.App, Action: string(o.Effective()),
 		Entitlement: o.Entitlement, Key: a.Key, Assignee: app.Owner, Instruction: o.Instruction,
 		Reason: why, Status: task.Open, CreatedAt: now, Due: now.Add(24 * time.Hour),
-	}
-	if tk.Instruction == "" {
-		what := string(o.Effective())
-		if o.Entitlement != "" {
-			what += " " + o.Entitlement
-		}
-		tk.Instruction = fmt.Sprintf("%s for %s in %s (Tenure could not: see reason)", what, o.Person, app.Name)
 	}
 	if o.Effective().Removal() && app.Deadline > 0 {
 		tk.Due = now.Add(app.Deadline)

@@ -94,7 +94,7 @@ func (b *builder) add(app string, act Action, ent, extID, reason string) *Operat
 	if a.Manual {
 		op.Action, op.Step = Task, act
 		op.Assignee = a.Owner
-		op.Instruction = instruction(act, ent, b.p, a)
+		op.Instruction = Instruction(act, ent, b.p, a)
 		if act.Removal() {
 			op.Due = b.in.Now.Add(a.Deadline)
 		} else {
@@ -207,7 +207,9 @@ func describe(e person.Event) string {
 	return string(e.Kind) + " " + d
 }
 
-func instruction(act Action, ent string, p *person.Person, a App) string {
+// Instruction is what a human must do to perform an action by hand, in
+// words an app owner can follow: "disable account of Jane Doe <jane@…> in Payroll".
+func Instruction(act Action, ent string, p *person.Person, a App) string {
 	name := a.Name
 	if name == "" {
 		name = a.ID

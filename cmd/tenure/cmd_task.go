@@ -18,7 +18,7 @@ func (a *app) taskCmd() *cobra.Command {
 	c := &cobra.Command{Use: "task", Short: "Work that a human must do: list it, mark it done"}
 	var tenant string
 	c.PersistentFlags().StringVar(&tenant, "tenant", "", "tenant (optional when the config has one)")
-	var format, status string
+	var format, status, who string
 	list := &cobra.Command{
 		Use:   "list [--tenant T] [--format json]",
 		Short: "List tasks (open ones by default), most urgent first",
@@ -29,7 +29,7 @@ func (a *app) taskCmd() *cobra.Command {
 				return err
 			}
 			defer closer()
-			f := store.TaskFilter{Status: task.Status(status)}
+			f := store.TaskFilter{Status: task.Status(status), PersonID: who}
 			if status == "all" {
 				f.Status = ""
 			}
@@ -58,6 +58,7 @@ func (a *app) taskCmd() *cobra.Command {
 	}
 	list.Flags().StringVar(&format, "format", "text", "text or json")
 	list.Flags().StringVar(&status, "status", "open", "open, done, cancelled or all")
+	list.Flags().StringVar(&who, "person", "", "only this employee id's tasks")
 	var note string
 	done := &cobra.Command{
 		Use:   "done ID [--note …]",

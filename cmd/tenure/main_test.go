@@ -57,6 +57,11 @@ func TestQuickstartTellsTheWholeStory(t *testing.T) {
 	require.Regexp(t, `- zendesk\s+revoke agent`, s, "the mover loses the old role")
 	require.Regexp(t, `\+ github\s+grant engineering`, s, "the mover gains the new role")
 	require.Contains(t, s, "HELD: this import would remove access from 12 people (the guard allows 2).")
+	require.Contains(t, s, "queued 84 operations", "day 1 applied")
+	require.Contains(t, s, "No changes: every app matches the desired access.", "done tasks are the known actual state")
+	require.Regexp(t, `(?s)Open tasks, most urgent first:.*?\n\S+\s+\S+ \S+\s+finance-it@acme.example\s+disable account of Grace Kim`, s,
+		"the leaver's crown-jewel removal is the most urgent task")
+	require.Regexp(t, `crown-jewel\s+1\s+0\s+1\s`, s, "SLA: payroll removal done, late")
 	require.Regexp(t, `audit chain of tenant acme verified: \d+ entries intact`, s)
 }
 
