@@ -143,6 +143,11 @@ type App struct {
 	// DeleteAfter, only with OnLeave LeaveDelete, is how long the account
 	// stays disabled before it is deleted. Nil (or 0) deletes at once.
 	DeleteAfter *Duration `yaml:"delete_after"`
+	// ProvisionBeforeStart, when set, creates a pre-hire's account this long
+	// before their start date, disabled, so it is ready (and reviewable)
+	// on day one; it is enabled on the start date. Zero creates the
+	// account on the start date.
+	ProvisionBeforeStart Duration `yaml:"provision_before_start"`
 	// Connector says how Tenure reaches the app.
 	Connector Connector `yaml:"connector"`
 }

@@ -341,6 +341,9 @@ func (v *validator) app(a *App, p string, tiers map[string]Tier, tierNames []str
 			v.at(p+".delete_after", "must not be negative, got %s", a.DeleteAfter)
 		}
 	}
+	if a.ProvisionBeforeStart.Duration < 0 {
+		v.at(p+".provision_before_start", "must not be negative, got %s", a.ProvisionBeforeStart)
+	}
 	v.connector(&a.Connector, p+".connector")
 }
 

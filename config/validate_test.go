@@ -522,3 +522,18 @@ func TestDurationsAcceptDaysAndWeeks(t *testing.T) {
 	require.Equal(t, 720*time.Hour, acme.Apps[0].DeleteAfter.Duration)
 	require.Equal(t, 90*time.Second, acme.Apps[0].Connector.Timeout.Duration)
 }
+
+func TestProvisionBeforeStart(t *testing.T) {
+	t.Parallel()
+	f, err := Parse(Example(), "example.yaml")
+	require.NoError(t, err)
+	acme, _ := f.Tenant("acme")
+	gh, _ := acme.App("github")
+	require.Equal(t, 7*24*time.Hour, gh.ProvisionBeforeStart.Duration)
+
+	bad := strings.Replace(string(Example()), "provision_before_start: 7d", "provision_before_start: -1h", 1)
+	_, err = Parse([]byte(bad), "bad.yaml")
+	probs := Problems(err)
+	require.Len(t, probs, 1, "%v", err)
+	require.Equal(t, "tenants[0].apps[0].provision_before_start", probs[0].Path)
+}

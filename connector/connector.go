@@ -34,6 +34,9 @@ type Subject struct {
 	ExternalID string
 	// Attributes are extra mapped attributes (department, title, manager …).
 	Attributes map[string]string
+	// Disabled asks Ensure for an account that exists but cannot sign in
+	// yet: a pre-hire's, prepared before the start date.
+	Disabled bool
 }
 
 // Connector is the core every app adapter implements.
@@ -42,8 +45,9 @@ type Connector interface {
 	// matching ErrNotFound when there is none. The engine calls it before
 	// acting (idempotency) and after (verification).
 	Read(ctx context.Context, s Subject) (account.Account, error)
-	// Ensure makes the account exist, enabled, with s's attributes, adopting
-	// an existing account rather than creating a duplicate.
+	// Ensure makes the account exist with s's attributes, enabled unless
+	// s.Disabled, adopting an existing account rather than creating a
+	// duplicate.
 	Ensure(ctx context.Context, s Subject) (account.Account, error)
 	// Disable makes the account unable to sign in. Disabling a disabled or
 	// absent account succeeds.

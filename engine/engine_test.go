@@ -344,3 +344,36 @@ func TestRosterChangesQueueTheirOwnOperations(t *testing.T) {
 	require.Zero(t, n)
 	require.Equal(t, 0, b.apps["github"].Calls("ensure E1004"))
 }
+
+func TestPreHirePreparedThenOpenedOnStart(t *testing.T) {
+	t.Parallel()
+	b := setup(t, 2)
+	clock := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
+	b.svc.Now = func() time.Time { return clock }
+	b.svc.OnChange = b.eng.OnChange
+	b.start(t)
+	rows := []hr.Row{{Line: 2, Person: person.Person{ID: "E7", Email: "e7@acme.example", Department: "Engineering",
+		EmploymentType: "employee", StartDate: time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC)}}}
+	_, err := b.tenant.Import(b.ctx, rows, lifecycle.ImportOptions{Source: "prehire", Full: false})
+	require.NoError(t, err)
+	b.waitIdle(t)
+	acc, err := b.apps["github"].Read(b.ctx, connector.Subject{PersonID: "E7"})
+	require.NoError(t, err, "github (7 days' lead) is prepared three days early")
+	require.Equal(t, account.Disabled, acc.State)
+	require.Empty(t, acc.Entitlements, "nothing granted before the start")
+	_, err = b.apps["slack"].Read(b.ctx, connector.Subject{PersonID: "E7"})
+	require.ErrorIs(t, err, connector.ErrNotFound, "slack has no lead: nothing before the start")
+
+	clock = time.Date(2026, 11, 25, 8, 0, 0, 0, time.UTC)
+	fired, err := b.tenant.FireDue(b.ctx)
+	require.NoError(t, err)
+	require.Len(t, fired, 1, "the scheduled join fires on the start date")
+	b.waitIdle(t)
+	acc, err = b.apps["github"].Read(b.ctx, connector.Subject{PersonID: "E7"})
+	require.NoError(t, err)
+	require.Equal(t, account.Enabled, acc.State)
+	require.Equal(t, []string{"engineering"}, acc.Entitlements)
+	pl, err := b.tenant.Plan(b.ctx, "E7")
+	require.NoError(t, err)
+	require.Empty(t, pl.Operations, "the known state followed every step")
+}

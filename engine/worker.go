@@ -111,6 +111,12 @@ func act(ctx context.Context, conn connector.Connector, s connector.Subject, o p
 	switch o.Action {
 	case plan.Create, plan.Enable, plan.Update:
 		return conn.Ensure(ctx, s)
+	case plan.Prepare:
+		if !absent {
+			return cur, nil // prepared already (or more): never re-disable an open account here
+		}
+		s.Disabled = true
+		return conn.Ensure(ctx, s)
 	case plan.Disable:
 		if absent || cur.State == account.Disabled {
 			return cur, nil
@@ -165,6 +171,8 @@ func verify(ctx context.Context, conn connector.Connector, s connector.Subject, 
 	switch o.Action {
 	case plan.Create, plan.Enable, plan.Update:
 		ok = !absent && acc.State == account.Enabled
+	case plan.Prepare:
+		ok = !absent
 	case plan.Disable:
 		ok = absent || acc.State == account.Disabled
 	case plan.Delete:

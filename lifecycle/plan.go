@@ -76,6 +76,7 @@ func (t *Tenant) planInput(ctx context.Context, tx store.Tx) (plan.Input, error)
 	return plan.Input{
 		Now: now, Apps: t.set.Apps, People: people, Accounts: accts, Last: last,
 		Desired: func(p *person.Person) policy.Access { return pol.Desired(p, now, byPerson[p.ID]) },
+		OnStart: func(p *person.Person) policy.Access { return pol.Desired(p, p.StartDate, byPerson[p.ID]) },
 	}, nil
 }
 

@@ -35,6 +35,8 @@ func FromConfig(t *config.Tenant) Settings {
 			Delete:   a.OnLeave == config.LeaveDelete,
 			Manual:   a.Connector.Type == config.ConnectorManual,
 			Owner:    a.Owner,
+
+			ProvisionBeforeStart: a.ProvisionBeforeStart.Duration,
 		}
 		if a.DeleteAfter != nil {
 			pa.DeleteAfter = a.DeleteAfter.Duration

@@ -100,6 +100,8 @@ func RecordEffect(ctx context.Context, tx store.Tx, app, personID, action, entit
 	switch action {
 	case "create", "enable", "update":
 		acc.State = account.Enabled
+	case "prepare":
+		acc.State = account.Disabled
 	case "grant":
 		if acc.State == "" {
 			acc.State = account.Enabled

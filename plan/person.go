@@ -2,6 +2,7 @@ package plan
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
@@ -39,11 +40,16 @@ func personOps(in Input, p *person.Person, acc policy.Access, held []account.Acc
 	for _, g := range acc.Grants {
 		want[g.App] = append(want[g.App], g)
 	}
+	prepare := prepared(in, p, acc)
 	heldApps := map[string]bool{}
 	for _, a := range held {
 		heldApps[a.App] = true
 		grants, wanted := want[a.App]
 		switch {
+		case acc.Status == person.PreHire && prepare[a.App] != "":
+			if a.State == account.Enabled { // ready, but not open before day one
+				b.add(a.App, Disable, "", a.ExternalID, "not started yet: "+prepare[a.App])
+			}
 		case acc.Status == person.Terminated || acc.Status == person.PreHire:
 			b.deprovision(a, leaverReason(acc.Status, last, hasLast), last)
 		case acc.Status == person.OnLeave:
@@ -65,6 +71,11 @@ func personOps(in Input, p *person.Person, acc policy.Access, held []account.Acc
 			b.entitlements(a, grants, moveContext(last, hasLast))
 		}
 	}
+	for _, app := range slices.Sorted(maps.Keys(prepare)) {
+		if !heldApps[app] {
+			b.add(app, Prepare, "", "", prepare[app])
+		}
+	}
 	if acc.Status == person.Active {
 		for _, app := range acc.Apps() {
 			if heldApps[app] {
@@ -76,6 +87,24 @@ func personOps(in Input, p *person.Person, acc policy.Access, held []account.Acc
 		}
 	}
 	return b.ops, subj
+}
+
+// prepared returns, for a pre-hire, the apps whose account should already
+// exist (disabled) because the start date is within the app's
+// provision_before_start, each with its reason.
+func prepared(in Input, p *person.Person, acc policy.Access) map[string]string {
+	out := map[string]string{}
+	if acc.Status != person.PreHire || in.OnStart == nil || p.StartDate.IsZero() {
+		return out
+	}
+	for _, g := range in.OnStart(p).Grants {
+		a := in.Apps[g.App]
+		if _, done := out[g.App]; done || a.ProvisionBeforeStart <= 0 || in.Now.Before(p.StartDate.Add(-a.ProvisionBeforeStart)) {
+			continue
+		}
+		out[g.App] = "ready for the start on " + p.StartDate.Format("2006-01-02") + " (" + g.Reason + ")"
+	}
+	return out
 }
 
 // builder accumulates one person's operations.
@@ -218,6 +247,8 @@ func Instruction(act Action, ent string, p *person.Person, a App) string {
 	switch act {
 	case Create:
 		return fmt.Sprintf("create an account for %s in %s", who, name)
+	case Prepare:
+		return fmt.Sprintf("create a disabled account for %s in %s, to be enabled on %s", who, name, p.StartDate.Format("2006-01-02"))
 	case Enable:
 		return fmt.Sprintf("re-enable the account of %s in %s", who, name)
 	case Update:

@@ -26,7 +26,10 @@ type Action string
 // Actions. Task is an operation a human must do: the app has no API (a
 // manual connector); Step then says what the human is to do.
 const (
-	Create            Action = "create"
+	Create Action = "create"
+	// Prepare creates a pre-hire's account disabled, ready for the start
+	// date (the app's provision_before_start); Enable opens it on the day.
+	Prepare           Action = "prepare"
 	Enable            Action = "enable"
 	Update            Action = "update"
 	Grant             Action = "grant"
@@ -52,7 +55,7 @@ func (a Action) Removal() bool {
 // create before enabling before updating before granting.
 func (a Action) step() int {
 	return map[Action]int{Disable: 0, RevokeSessions: 1, Revoke: 2, Delete: 3, TransferOwnership: 4,
-		Create: 0, Enable: 1, Update: 2, Grant: 3}[a]
+		Create: 0, Prepare: 0, Enable: 1, Update: 2, Grant: 3}[a]
 }
 
 // Class is why a person is in the plan, in priority order.
@@ -119,6 +122,9 @@ type App struct {
 	// Manual apps have no API: their operations become tasks for Owner.
 	Manual bool
 	Owner  string
+	// ProvisionBeforeStart is how long before a pre-hire's start date the
+	// account is prepared (created disabled); zero waits for the start date.
+	ProvisionBeforeStart time.Duration
 }
 
 // Input is everything a plan is computed from.
@@ -131,6 +137,9 @@ type Input struct {
 	// Desired computes a person's desired access (policy.Policy.Desired
 	// bound to the tenant's requests).
 	Desired func(*person.Person) policy.Access
+	// OnStart computes a pre-hire's access as of their start date, for
+	// apps that prepare accounts early; nil prepares nothing.
+	OnStart func(*person.Person) policy.Access
 	// Accounts is the known actual state.
 	Accounts []account.Account
 	// Last is each person's most recent applied lifecycle event (other than

@@ -217,3 +217,35 @@ func TestTextReadsLikeAPlan(t *testing.T) {
 	require.Regexp(t, `\+ github\s+grant engineering\s+rule engineering → role engineer`, out)
 	require.True(t, strings.HasSuffix(out, "Plan: 1 to add, 0 to change, 1 to remove; 1 people.\n"), out)
 }
+
+func TestPreHireAccountPreparedThenEnabled(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	gh := b.in.Apps["github"]
+	gh.ProvisionBeforeStart = 7 * 24 * time.Hour
+	b.in.Apps["github"] = gh
+	b.in.OnStart = func(p *person.Person) policy.Access { return b.pol.Desired(p, p.StartDate, nil) }
+	start := person.Date(now.AddDate(0, 0, 5))
+	hire := person.Person{ID: "E7", Department: "Engineering", StartDate: start}
+
+	// Five days before the start: github (7 days' lead) is prepared, disabled; slack waits.
+	b.in.People = []person.Person{hire}
+	require.Equal(t, []string{"E7 github prepare"}, lines(Build(b.in)))
+
+	// Ten days before: nothing yet.
+	far := hire
+	far.StartDate = person.Date(now.AddDate(0, 0, 10))
+	b.in.People = []person.Person{far}
+	require.Empty(t, Build(b.in).Operations)
+
+	// Prepared and still before the start: nothing to do, and it is not removed.
+	prepared := acct("github", "E7")
+	prepared.State = account.Disabled
+	b.in.People, b.in.Accounts = []person.Person{hire}, []account.Account{prepared}
+	require.Empty(t, Build(b.in).Operations)
+
+	// On the start date the prepared account is enabled and granted.
+	b.in.Now = start.Add(9 * time.Hour)
+	b.in.Desired = func(p *person.Person) policy.Access { return b.pol.Desired(p, b.in.Now, nil) }
+	require.Equal(t, []string{"E7 github enable", "E7 github grant engineering", "E7 slack create"}, lines(Build(b.in)))
+}

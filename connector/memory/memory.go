@@ -113,6 +113,9 @@ func (a *App) Ensure(_ context.Context, s connector.Subject) (account.Account, e
 		a.accounts[s.PersonID] = acc
 	}
 	acc.UserName, acc.State = s.UserName, account.Enabled
+	if s.Disabled {
+		acc.State = account.Disabled
+	}
 	acc.Attributes = map[string]string{"email": s.Email, "displayName": s.DisplayName}
 	a.done(call)
 	return *acc, nil
