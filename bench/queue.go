@@ -92,7 +92,7 @@ func (q *queueEnv) drain(ctx context.Context) error {
 		if err != nil || n == 0 {
 			return err
 		}
-		time.Sleep(20 * time.Millisecond)
+		time.Sleep(100 * time.Millisecond)
 	}
 }
 

@@ -197,16 +197,18 @@ func (e *Engine) Apply(ctx context.Context, t *lifecycle.Tenant) (plan.Plan, int
 	return pl, n, err
 }
 
-// Pending counts the tenant-independent jobs not yet finished (available,
-// running, retryable or scheduled), for progress and for waiting.
+// Pending counts the operations not yet finished (available, running,
+// retryable or waiting), for progress and for waiting. It counts in SQL on
+// River's table rather than listing jobs: progress polling must not cost
+// more than the work it watches.
 func (e *Engine) Pending(ctx context.Context) (int, error) {
-	res, err := e.client.JobList(ctx, river.NewJobListParams().
-		States(rivertype.JobStateAvailable, rivertype.JobStateRunning, rivertype.JobStateRetryable, rivertype.JobStatePending).
-		First(10000))
+	var n int
+	err := e.cfg.DB.QueryRowContext(ctx, `SELECT count(*) FROM river_job
+		WHERE state IN ('available', 'running', 'retryable', 'pending') AND kind = ?`, OpArgs{}.Kind()).Scan(&n)
 	if err != nil {
-		return 0, err
+		return 0, fmt.Errorf("queue depth: %w", err)
 	}
-	return len(res.Jobs), nil
+	return n, nil
 }
 
 // Subscribe reports finished jobs (completed, failed, cancelled, snoozed).
