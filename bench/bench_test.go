@@ -42,3 +42,11 @@ func BenchmarkImport100k(b *testing.B) {
 		}
 	}
 }
+
+func BenchmarkQueue(b *testing.B) {
+	for b.Loop() {
+		if _, err := Queue(context.Background(), b.TempDir(), 2000); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

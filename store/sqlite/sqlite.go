@@ -34,7 +34,9 @@ import (
 type Store struct {
 	write *sql.DB
 	read  *sql.DB
-	ckpt  *checkpointer
+	// wstmts and rstmts are the pools' prepared statements.
+	wstmts, rstmts *stmtCache
+	ckpt           *checkpointer
 }
 
 var _ store.Store = (*Store)(nil)
@@ -83,7 +85,8 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	if err != nil {
 		return nil, errors.Join(err, read.Close(), write.Close())
 	}
-	return &Store{write: write, read: read, ckpt: startCheckpointer(ckpt)}, nil
+	return &Store{write: write, read: read, wstmts: newStmtCache(write), rstmts: newStmtCache(read),
+		ckpt: startCheckpointer(ckpt)}, nil
 }
 
 // openPool opens a pool of n connections to the file at abs with the given
@@ -110,7 +113,7 @@ func openPool(ctx context.Context, abs string, n int, params url.Values) (*sql.D
 // Close closes the Store. The writer goes last: as the last connection to
 // the file it checkpoints what is left of the log and removes it.
 func (s *Store) Close() error {
-	return errors.Join(s.ckpt.close(), s.read.Close(), s.write.Close())
+	return errors.Join(s.ckpt.close(), s.wstmts.close(), s.rstmts.close(), s.read.Close(), s.write.Close())
 }
 
 // Write runs fn in one IMMEDIATE transaction on the single write connection.
@@ -118,7 +121,7 @@ func (s *Store) Close() error {
 // panic then continues). fn must not call Write itself: the one connection
 // is already taken, so a nested Write waits for ever.
 func (s *Store) Write(ctx context.Context, tenant string, fn func(store.Tx) error) error {
-	if err := run(ctx, s.write, tenant, false, fn); err != nil {
+	if err := run(ctx, s.write, s.wstmts, tenant, false, fn); err != nil {
 		return err
 	}
 	s.ckpt.nudge()
@@ -128,7 +131,7 @@ func (s *Store) Write(ctx context.Context, tenant string, fn func(store.Tx) erro
 // Read runs fn in a read transaction, a consistent snapshot that later
 // commits do not change, on one of the query-only connections.
 func (s *Store) Read(ctx context.Context, tenant string, fn func(store.Tx) error) error {
-	return run(ctx, s.read, tenant, true, fn)
+	return run(ctx, s.read, s.rstmts, tenant, true, fn)
 }
 
 // DB is the write pool. The queue (River's SQLite driver) shares it: SQLite

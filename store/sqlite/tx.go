@@ -29,6 +29,10 @@ type Tx struct {
 	// transaction (database/sql closes them at commit or rollback), so that
 	// a 100,000-row import prepares each statement once.
 	stmts map[string]*sql.Stmt
+	// cache is the pool's statement cache (nil: prepare per transaction);
+	// missed lists the queries this transaction prepared for itself.
+	cache  *stmtCache
+	missed []string
 
 	// lastEventID is the largest event id in the database, read on the
 	// first Events.Append; 0 until then.
@@ -117,9 +121,19 @@ func (tx *Tx) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
 	if s, ok := tx.stmts[query]; ok {
 		return s, nil
 	}
-	s, err := tx.tx.PrepareContext(ctx, query)
-	if err != nil {
-		return nil, err
+	var s *sql.Stmt
+	if tx.cache != nil {
+		if ps := tx.cache.lookup(query); ps != nil {
+			// Reuses the statement already prepared on this connection.
+			s = tx.tx.StmtContext(ctx, ps)
+		}
+	}
+	if s == nil {
+		var err error
+		if s, err = tx.tx.PrepareContext(ctx, query); err != nil {
+			return nil, err
+		}
+		tx.missed = append(tx.missed, query)
 	}
 	tx.stmts[query] = s
 	return s, nil
@@ -180,13 +194,20 @@ func (tx *Tx) abandon() {
 
 // run is Write and Read: begin, check the tenant, call fn, flush what the
 // Tx buffered, commit; roll back on any error or panic.
-func run(ctx context.Context, db *sql.DB, tenant string, readOnly bool, fn func(store.Tx) error) error {
+func run(ctx context.Context, db *sql.DB, cache *stmtCache, tenant string, readOnly bool, fn func(store.Tx) error) error {
 	stx, err := db.BeginTx(ctx, &sql.TxOptions{ReadOnly: readOnly})
 	if err != nil {
 		return fmt.Errorf("sqlite: begin: %w", err)
 	}
 	tx := newTx(ctx, stx, tenant, readOnly)
+	tx.cache = cache
 	done := false
+	defer func() {
+		// After the transaction has let go of its connection.
+		if cache != nil && len(tx.missed) > 0 {
+			cache.learn(context.WithoutCancel(ctx), tx.missed)
+		}
+	}()
 	defer func() {
 		if !done {
 			// On an error or a panic from fn. Rollback's own error adds
