@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/tenure-dev/tenure/hr"
+	"github.com/tenure-dev/tenure/person"
 	"github.com/tenure-dev/tenure/store"
 )
 
@@ -36,7 +37,7 @@ func (t *Tenant) ImportEvents(ctx context.Context, evs []HREvent, o ImportOption
 		if err != nil {
 			return err
 		}
-		current, err := loadRoster(ctx, tx)
+		current, err := partialRoster(ctx, tx, people(eventRows(evs)))
 		if err != nil {
 			return err
 		}
@@ -62,6 +63,10 @@ func (t *Tenant) ImportEvents(ctx context.Context, evs []HREvent, o ImportOption
 		if len(fresh) == 0 {
 			res = &ImportResult{Duplicates: len(ids)}
 			return nil
+		}
+		// Merged records may name managers the raw events did not.
+		if current, err = addPeople(ctx, tx, current, people(fresh)); err != nil {
+			return err
 		}
 		if err := hr.CheckManagers(fresh, "events", func(id string) bool { _, ok := current[id]; return ok }); err != nil {
 			return err
@@ -94,4 +99,26 @@ func (t *Tenant) ImportEvents(ctx context.Context, evs []HREvent, o ImportOption
 func IsBadInput(err error) bool {
 	var re *hr.RowError
 	return errors.As(err, &re)
+}
+
+func eventRows(evs []HREvent) []hr.Row {
+	rows := make([]hr.Row, len(evs))
+	for i, e := range evs {
+		rows[i] = e.Row
+	}
+	return rows
+}
+
+// addPeople loads into m the people and managers of rows not yet in it.
+func addPeople(ctx context.Context, tx store.Tx, m map[string]*person.Person, rows []person.Person) (map[string]*person.Person, error) {
+	more, err := partialRoster(ctx, tx, rows)
+	if err != nil {
+		return nil, err
+	}
+	for id, p := range more {
+		if _, ok := m[id]; !ok {
+			m[id] = p
+		}
+	}
+	return m, nil
 }

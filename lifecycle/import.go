@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -92,6 +93,48 @@ func people(rows []hr.Row) []person.Person {
 	return out
 }
 
+// activeCount is how many people are active or on leave: the base of the
+// guard's percentage, counted in the store for partial feeds that load
+// only the people they touch.
+func activeCount(ctx context.Context, tx store.Tx) (int, error) {
+	a, err := tx.People().Count(ctx, person.Active)
+	if err != nil {
+		return 0, err
+	}
+	l, err := tx.People().Count(ctx, person.OnLeave)
+	return a + l, err
+}
+
+// partialRoster loads only the people a partial feed touches (and the
+// managers it names), so one pushed event costs a few lookups, not the
+// whole roster.
+func partialRoster(ctx context.Context, tx store.Tx, rows []person.Person) (map[string]*person.Person, error) {
+	m := map[string]*person.Person{}
+	load := func(id string) error {
+		if _, done := m[id]; done || id == "" {
+			return nil
+		}
+		p, err := tx.People().Get(ctx, id)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		m[id] = &p
+		return nil
+	}
+	for _, r := range rows {
+		if err := load(r.ID); err != nil {
+			return nil, err
+		}
+		if err := load(r.ManagerID); err != nil {
+			return nil, err
+		}
+	}
+	return m, nil
+}
+
 func loadRoster(ctx context.Context, tx store.Tx) (map[string]*person.Person, error) {
 	people, err := tx.People().List(ctx)
 	if err != nil {
@@ -122,7 +165,17 @@ func (t *Tenant) importTx(ctx context.Context, tx store.Tx, current map[string]*
 	if err != nil {
 		return nil, err
 	}
-	res.Summary = t.impact(pol, current, diff, reqs, now)
+	active := 0
+	if o.Full {
+		for _, p := range current {
+			if st := p.StatusAt(now); st == person.Active || st == person.OnLeave {
+				active++
+			}
+		}
+	} else if active, err = activeCount(ctx, tx); err != nil {
+		return nil, err
+	}
+	res.Summary = t.impact(pol, current, active, diff, reqs, now)
 	res.Summary.Source = o.Source
 	res.Removals, res.Limit = res.Summary.Removals, res.Summary.Limit
 	if o.DryRun {
@@ -209,13 +262,7 @@ func mergeScheduled(ctx context.Context, tx store.Tx, evs []person.Event) ([]per
 // them for a reviewer: a person loses access when some (app, entitlement)
 // they are granted now is not granted after, or when they go on leave
 // (their accounts are disabled).
-func (t *Tenant) impact(pol *policy.Policy, current map[string]*person.Person, d person.DiffResult, reqs []policy.Request, now time.Time) guard.Summary {
-	active := 0
-	for _, p := range current {
-		if p.StatusAt(now) == person.Active || p.StatusAt(now) == person.OnLeave {
-			active++
-		}
-	}
+func (t *Tenant) impact(pol *policy.Policy, current map[string]*person.Person, active int, d person.DiffResult, reqs []policy.Request, now time.Time) guard.Summary {
 	s := guard.Summary{Active: active, Limit: guard.Limit(active, t.set.GuardPercent, t.set.GuardMax), Departments: map[string]int{}}
 	kinds := map[string]person.Kind{}
 	for _, e := range d.Events {

@@ -2,7 +2,7 @@ package lifecycle
 
 import (
 	"context"
-	"slices"
+	"errors"
 
 	"github.com/tenure-dev/tenure/person"
 	"github.com/tenure-dev/tenure/plan"
@@ -27,27 +27,47 @@ func (t *Tenant) Plan(ctx context.Context, only string) (plan.Plan, error) {
 	return pl, wrapNoTenant(t.ID(), err)
 }
 
-// PlanTx computes, inside tx, the plan for the given people only.
-func (t *Tenant) PlanTx(ctx context.Context, tx store.Tx, people []string) (plan.Plan, error) {
-	in, err := t.planInput(ctx, tx)
+// PlanTx computes, inside tx, the plan for the given people only, reading
+// only their records, accounts and events: it runs inside every roster
+// change, so its cost must follow the change, not the roster.
+func (t *Tenant) PlanTx(ctx context.Context, tx store.Tx, ids []string) (plan.Plan, error) {
+	in, err := t.basePlanInput(ctx, tx)
 	if err != nil {
 		return plan.Plan{}, err
 	}
-	keep := make(map[string]bool, len(people))
-	for _, id := range people {
-		keep[id] = true
+	in.Last = map[string]person.Event{}
+	for _, id := range ids {
+		p, err := tx.People().Get(ctx, id)
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return plan.Plan{}, err
+		}
+		in.People = append(in.People, p)
+		accts, err := tx.Accounts().ByPerson(ctx, id)
+		if err != nil {
+			return plan.Plan{}, err
+		}
+		in.Accounts = append(in.Accounts, accts...)
+		evs, err := tx.Events().List(ctx, store.EventFilter{PersonID: id, State: person.Applied})
+		if err != nil {
+			return plan.Plan{}, err
+		}
+		for _, e := range evs {
+			if e.Kind != person.Update {
+				in.Last[id] = e
+			}
+		}
 	}
-	in.People = slices.DeleteFunc(in.People, func(p person.Person) bool { return !keep[p.ID] })
 	return plan.Build(in), nil
 }
 
-func (t *Tenant) planInput(ctx context.Context, tx store.Tx) (plan.Input, error) {
+// basePlanInput is the plan input without people, accounts or events: the
+// clock, the apps and the accepted policy bound to the tenant's requests.
+func (t *Tenant) basePlanInput(ctx context.Context, tx store.Tx) (plan.Input, error) {
 	now := t.svc.now()
 	pol, err := t.accepted(ctx, tx)
-	if err != nil {
-		return plan.Input{}, err
-	}
-	people, err := tx.People().List(ctx)
 	if err != nil {
 		return plan.Input{}, err
 	}
@@ -59,25 +79,35 @@ func (t *Tenant) planInput(ctx context.Context, tx store.Tx) (plan.Input, error)
 	for _, r := range reqs {
 		byPerson[r.PersonID] = append(byPerson[r.PersonID], r)
 	}
-	accts, err := tx.Accounts().List(ctx, "")
+	return plan.Input{
+		Now: now, Apps: t.set.Apps,
+		Desired: func(p *person.Person) policy.Access { return pol.Desired(p, now, byPerson[p.ID]) },
+		OnStart: func(p *person.Person) policy.Access { return pol.Desired(p, p.StartDate, byPerson[p.ID]) },
+	}, nil
+}
+
+func (t *Tenant) planInput(ctx context.Context, tx store.Tx) (plan.Input, error) {
+	in, err := t.basePlanInput(ctx, tx)
 	if err != nil {
+		return plan.Input{}, err
+	}
+	if in.People, err = tx.People().List(ctx); err != nil {
+		return plan.Input{}, err
+	}
+	if in.Accounts, err = tx.Accounts().List(ctx, ""); err != nil {
 		return plan.Input{}, err
 	}
 	evs, err := tx.Events().List(ctx, store.EventFilter{State: person.Applied})
 	if err != nil {
 		return plan.Input{}, err
 	}
-	last := make(map[string]person.Event, len(people))
+	in.Last = make(map[string]person.Event, len(in.People))
 	for _, e := range evs {
 		if e.Kind != person.Update {
-			last[e.PersonID] = e // ordered by id, so the latest wins
+			in.Last[e.PersonID] = e // ordered by id, so the latest wins
 		}
 	}
-	return plan.Input{
-		Now: now, Apps: t.set.Apps, People: people, Accounts: accts, Last: last,
-		Desired: func(p *person.Person) policy.Access { return pol.Desired(p, now, byPerson[p.ID]) },
-		OnStart: func(p *person.Person) policy.Access { return pol.Desired(p, p.StartDate, byPerson[p.ID]) },
-	}, nil
+	return in, nil
 }
 
 // Events lists lifecycle events, optionally of one person and one state.
