@@ -35,6 +35,8 @@ type Server struct {
 	Metrics http.Handler
 	// MaxBody bounds request bodies (default 8 MiB).
 	MaxBody int64
+
+	scimH scimHandlers
 }
 
 // Handler returns the routed handler.
@@ -50,6 +52,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("POST /t/{tenant}/api/v1/hr/events", s.tenant("hr:write", s.postHREvents))
 	mux.Handle("GET /t/{tenant}/api/v1/plan", s.tenant("plan:read", s.getPlan))
 	mux.Handle("GET /t/{tenant}/api/v1/hr/pending", s.tenant("hr:read", s.getPending))
+	mux.Handle("/t/{tenant}/scim/v2/", s.tenant("scim", s.scim))
 	return s.recoverer(mux)
 }
 

@@ -22,6 +22,7 @@ import (
 	"github.com/tenure-dev/tenure/httpapi"
 	"github.com/tenure-dev/tenure/lifecycle"
 	"github.com/tenure-dev/tenure/person"
+	"github.com/tenure-dev/tenure/scim/scimtest"
 	"github.com/tenure-dev/tenure/store"
 	"github.com/tenure-dev/tenure/store/sqlite"
 )
@@ -248,4 +249,42 @@ func TestHREventsConcurrentPosting(t *testing.T) {
 		return nil
 	}))
 	require.Equal(t, posters*each, joins, "no event lost")
+}
+
+// Tenure's SCIM service provider, mounted as `tenure serve` mounts it,
+// passes the whole SCIM conformance suite over HTTP with a tenant token.
+func TestSCIMProviderConformance(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	tok, _, err := b.svc.CreateToken(b.ctx, "acme", []string{"scim"}, "entra")
+	require.NoError(t, err)
+	scimtest.Run(t, scimtest.Config{BaseURL: b.srv.URL + "/t/acme/scim/v2", Token: tok})
+}
+
+func TestSCIMTokenOfAnotherTenantReadsNothing(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	acmeTok, _, err := b.svc.CreateToken(b.ctx, "acme", []string{"scim"}, "")
+	require.NoError(t, err)
+	globexTok, _, err := b.svc.CreateToken(b.ctx, "globex", []string{"scim"}, "")
+	require.NoError(t, err)
+	user := `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"ada@acme.example","externalId":"E5555"}`
+	req, _ := http.NewRequest("POST", b.srv.URL+"/t/acme/scim/v2/Users", strings.NewReader(user))
+	req.Header.Set("Authorization", "Bearer "+acmeTok)
+	req.Header.Set("Content-Type", "application/scim+json")
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusCreated, resp.StatusCode)
+
+	for _, path := range []string{"/t/acme/scim/v2/Users", "/t/acme/scim/v2/Users?filter=userName%20eq%20%22ada@acme.example%22"} {
+		code, _ := b.do(t, "GET", path, globexTok, "")
+		require.Equal(t, http.StatusUnauthorized, code, "globex's token at acme")
+	}
+	code, out := b.do(t, "GET", "/t/globex/scim/v2/Users", globexTok, "")
+	require.Equal(t, http.StatusOK, code)
+	require.Equal(t, float64(0), out["totalResults"], "globex sees none of acme's users")
+	code, _ = b.do(t, "GET", "/t/acme/scim/v2/Users", b.acme, "")
+	require.Equal(t, http.StatusForbidden, code, "an hr:write token is not a scim token")
+	require.Equal(t, person.Active, b.person(t, "E5555").Status, "the pushed user is a person of acme")
 }

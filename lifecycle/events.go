@@ -122,3 +122,21 @@ func addPeople(ctx context.Context, tx store.Tx, m map[string]*person.Person, ro
 	}
 	return m, nil
 }
+
+// ApplyTx applies people's new records as a partial feed inside tx, the
+// transaction of the change that brought them (a SCIM write): diff, guard,
+// events, audit and queued operations commit with it. A manager the roster
+// does not know is dropped rather than refused: a provider pushes users in
+// any order, and the manager's own push will arrive.
+func (t *Tenant) ApplyTx(ctx context.Context, tx store.Tx, ps []person.Person, source string) (*ImportResult, error) {
+	current, err := partialRoster(ctx, tx, ps)
+	if err != nil {
+		return nil, err
+	}
+	for i := range ps {
+		if _, ok := current[ps[i].ManagerID]; !ok && ps[i].ManagerID != ps[i].ID {
+			ps[i].ManagerID = ""
+		}
+	}
+	return t.importTx(ctx, tx, current, ps, ImportOptions{Source: source})
+}

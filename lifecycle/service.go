@@ -127,3 +127,6 @@ func (t *Tenant) App(id string) (plan.App, bool) {
 
 // Service is the service the tenant belongs to.
 func (t *Tenant) Service() *Service { return t.svc }
+
+// Time is the service's clock.
+func (s *Service) Time() time.Time { return s.now() }

@@ -72,6 +72,7 @@ type Tx interface {
 	Receipts() Receipts
 	Tasks() Tasks
 	Clocks() Clocks
+	SCIM() SCIMResources
 }
 
 // People is the tenant's roster.
@@ -224,4 +225,35 @@ type Clocks interface {
 	Stop(ctx context.Context, personID, app string, at time.Time, by string) (bool, error)
 	// List returns clocks (only open ones when open is true), by start time.
 	List(ctx context.Context, open bool) ([]sla.Clock, error)
+}
+
+// SCIMResource is a resource an identity provider pushed over SCIM, kept
+// whole (Data is its JSON) so the provider reads back exactly what it wrote.
+type SCIMResource struct {
+	// Type is the SCIM resource type ("User", "Group").
+	Type string
+	ID   string
+	// Name is the type's unique name folded to lower case (userName for a
+	// User, displayName for a Group): the index behind `userName eq` lookups.
+	Name string
+	// ExternalID is the provider's own id, for `externalId eq` lookups.
+	ExternalID string
+	Data       json.RawMessage
+}
+
+// SCIMResources stores the tenant's SCIM resources.
+type SCIMResources interface {
+	// Get returns one resource; ErrNotFound if absent.
+	Get(ctx context.Context, typ, id string) (SCIMResource, error)
+	// ByName returns the resource of typ with the folded name; ErrNotFound if none.
+	ByName(ctx context.Context, typ, name string) (SCIMResource, error)
+	// ByExternalID returns the resources of typ with that external id.
+	ByExternalID(ctx context.Context, typ, externalID string) ([]SCIMResource, error)
+	// Put inserts or replaces a resource by (type, id); ErrConflict if
+	// another resource of the type has its Name.
+	Put(ctx context.Context, r SCIMResource) error
+	// Delete removes a resource; ErrNotFound if absent.
+	Delete(ctx context.Context, typ, id string) error
+	// List returns every resource of typ, in a stable order (by id).
+	List(ctx context.Context, typ string) ([]SCIMResource, error)
 }

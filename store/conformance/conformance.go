@@ -40,6 +40,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Tasks", taskTests},
 		{"Receipts", receiptTests},
 		{"Clocks", clockTests},
+		{"SCIM", scimTests},
 		{"Isolation", isolationTests},
 	}
 	for _, g := range groups {

@@ -79,6 +79,9 @@ func (tx *Tx) Tasks() store.Tasks { return tasks{tx} }
 // Clocks holds the tenant's leaver clocks.
 func (tx *Tx) Clocks() store.Clocks { return clocks{tx} }
 
+// SCIM holds the tenant's SCIM resources.
+func (tx *Tx) SCIM() store.SCIMResources { return scimResources{tx} }
+
 // begin looks up the tenant's key; it fails with an error matching
 // store.ErrNoTenant and store.ErrNotFound when the tenant was never created.
 // A Write also locks the tenant's audit head, and so waits for the tenant's

@@ -94,6 +94,9 @@ func (tx *Tx) Tasks() store.Tasks { return tasks{tx} }
 // Clocks holds the tenant's leaver clocks.
 func (tx *Tx) Clocks() store.Clocks { return clocks{tx} }
 
+// SCIM holds the tenant's SCIM resources.
+func (tx *Tx) SCIM() store.SCIMResources { return scimResources{tx} }
+
 // checkTenant looks up the tenant's key; it fails with an error matching
 // store.ErrNoTenant and store.ErrNotFound when the tenant was never created.
 func (tx *Tx) checkTenant(ctx context.Context) error {

@@ -1,0 +1,275 @@
+// Package scimsp makes Tenure a SCIM 2.0 service provider: it implements
+// the storage port of scim/server on Tenure's store, one tenant at a time.
+//
+// Resources are kept whole, so a provider reads back exactly what it wrote.
+// A User is also a person: every write derives the person's record and
+// applies it through the same lifecycle path as an HR feed — diff, guard,
+// events, audit, queued operations — in the same transaction as the
+// resource. `active: false` or DELETE is a leave; re-activation a rehire.
+package scimsp
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/tenure-dev/tenure/audit"
+	"github.com/tenure-dev/tenure/lifecycle"
+	"github.com/tenure-dev/tenure/person"
+	"github.com/tenure-dev/tenure/scim"
+	"github.com/tenure-dev/tenure/scim/server"
+	"github.com/tenure-dev/tenure/store"
+)
+
+// Store is one tenant's SCIM resources.
+type Store struct {
+	svc    *lifecycle.Service
+	tenant *lifecycle.Tenant
+}
+
+// New returns the store of tenant t.
+func New(svc *lifecycle.Service, t *lifecycle.Tenant) *Store { return &Store{svc: svc, tenant: t} }
+
+var _ server.Store = (*Store)(nil)
+
+// uniqueAttr is each type's unique attribute.
+var uniqueAttr = map[string]string{"User": "userName", "Group": "displayName"}
+
+func fold(s string) string { return strings.ToLower(s) }
+
+func record(rt string, res scim.Resource) (store.SCIMResource, error) {
+	data, err := json.Marshal(res)
+	if err != nil {
+		return store.SCIMResource{}, err
+	}
+	name, _ := res[uniqueAttr[rt]].(string)
+	ext, _ := res["externalId"].(string)
+	return store.SCIMResource{Type: rt, ID: res.ID(), Name: fold(name), ExternalID: ext, Data: data}, nil
+}
+
+func decode(r store.SCIMResource) (scim.Resource, error) {
+	dec := json.NewDecoder(bytes.NewReader(r.Data))
+	dec.UseNumber()
+	var res scim.Resource
+	if err := dec.Decode(&res); err != nil {
+		return nil, fmt.Errorf("stored scim %s %s: %w", r.Type, r.ID, err)
+	}
+	return res, nil
+}
+
+func (s *Store) write(ctx context.Context, fn func(tx store.Tx) error) error {
+	return s.svc.Store.Write(ctx, s.tenant.ID(), fn)
+}
+
+// put stores res after checking its unique name, syncs the person of a
+// User and audits the change.
+func (s *Store) put(ctx context.Context, tx store.Tx, rt string, res scim.Resource, action string) error {
+	rec, err := record(rt, res)
+	if err != nil {
+		return err
+	}
+	if rec.Name != "" {
+		other, err := tx.SCIM().ByName(ctx, rt, rec.Name)
+		switch {
+		case err == nil && other.ID != rec.ID:
+			return &server.UniquenessError{Attribute: uniqueAttr[rt]}
+		case err != nil && !errors.Is(err, store.ErrNotFound):
+			return err
+		}
+	}
+	if err := tx.SCIM().Put(ctx, rec); err != nil {
+		if errors.Is(err, store.ErrConflict) {
+			return &server.UniquenessError{Attribute: uniqueAttr[rt]}
+		}
+		return err
+	}
+	if rt == "User" {
+		if err := s.syncPerson(ctx, tx, res, false); err != nil {
+			return err
+		}
+	}
+	return s.audit(ctx, tx, action, rt, rec.ID, rec.Name)
+}
+
+func (s *Store) audit(ctx context.Context, tx store.Tx, action, rt, id, name string) error {
+	_, err := tx.Audit().Append(ctx, audit.Entry{At: s.svc.Time(), Actor: "scim", Action: "scim." + strings.ToLower(rt) + "." + action,
+		Subject: id, Data: audit.Data(map[string]string{"name": name})})
+	return err
+}
+
+// Create implements server.Store.
+func (s *Store) Create(ctx context.Context, rt string, res scim.Resource) (scim.Resource, error) {
+	err := s.write(ctx, func(tx store.Tx) error {
+		if _, err := tx.SCIM().Get(ctx, rt, res.ID()); err == nil {
+			return fmt.Errorf("scim %s %s: id already used", rt, res.ID())
+		}
+		return s.put(ctx, tx, rt, res, "created")
+	})
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// Get implements server.Store.
+func (s *Store) Get(ctx context.Context, rt, id string) (scim.Resource, error) {
+	var res scim.Resource
+	err := s.svc.Store.Read(ctx, s.tenant.ID(), func(tx store.Tx) error {
+		r, err := tx.SCIM().Get(ctx, rt, id)
+		if err != nil {
+			return notFound(err)
+		}
+		res, err = decode(r)
+		return err
+	})
+	return res, err
+}
+
+// Replace implements server.Store: read, fn, write, in one transaction.
+func (s *Store) Replace(ctx context.Context, rt, id string, fn func(old scim.Resource) (scim.Resource, error)) (scim.Resource, error) {
+	var out scim.Resource
+	err := s.write(ctx, func(tx store.Tx) error {
+		r, err := tx.SCIM().Get(ctx, rt, id)
+		if err != nil {
+			return notFound(err)
+		}
+		old, err := decode(r)
+		if err != nil {
+			return err
+		}
+		keep, err := decode(r)
+		if err != nil {
+			return err
+		}
+		if out, err = fn(old); err != nil {
+			return err
+		}
+		if scim.Equal(keep, out) {
+			return nil
+		}
+		return s.put(ctx, tx, rt, out, "replaced")
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Delete implements server.Store. Deleting a User is its person's leave.
+func (s *Store) Delete(ctx context.Context, rt, id string, check func(old scim.Resource) error) error {
+	return s.write(ctx, func(tx store.Tx) error {
+		r, err := tx.SCIM().Get(ctx, rt, id)
+		if err != nil {
+			return notFound(err)
+		}
+		old, err := decode(r)
+		if err != nil {
+			return err
+		}
+		if check != nil {
+			if err := check(old); err != nil {
+				return err
+			}
+		}
+		if err := tx.SCIM().Delete(ctx, rt, id); err != nil {
+			return notFound(err)
+		}
+		if rt == "User" {
+			if err := s.syncPerson(ctx, tx, old, true); err != nil {
+				return err
+			}
+		}
+		return s.audit(ctx, tx, "deleted", rt, id, r.Name)
+	})
+}
+
+// List implements server.Store. `userName eq`, `displayName eq`, `id eq`
+// and `externalId eq` are answered from indexes; other filters scan.
+func (s *Store) List(ctx context.Context, rt string, q server.Query) ([]scim.Resource, int, error) {
+	var matches []scim.Resource
+	err := s.svc.Store.Read(ctx, s.tenant.ID(), func(tx store.Tx) error {
+		recs, err := candidates(ctx, tx, rt, q.Filter)
+		if err != nil {
+			return err
+		}
+		for _, r := range recs {
+			res, err := decode(r)
+			if err != nil {
+				return err
+			}
+			if q.Filter == nil || q.Filter.Match(res) {
+				matches = append(matches, res)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	if q.Sort != nil {
+		q.Sort.Sort(matches)
+	}
+	lo, hi := q.Page.Bounds(len(matches))
+	return matches[lo:hi], len(matches), nil
+}
+
+func candidates(ctx context.Context, tx store.Tx, rt string, f *scim.Filter) ([]store.SCIMResource, error) {
+	if f != nil {
+		if eq, ok := f.Equality(); ok && !eq.MultiValued {
+			var (
+				r   store.SCIMResource
+				err error
+			)
+			switch {
+			case eq.Attr == "id":
+				r, err = tx.SCIM().Get(ctx, rt, eq.Value)
+			case eq.Attr == uniqueAttr[rt]:
+				r, err = tx.SCIM().ByName(ctx, rt, fold(eq.Value))
+			case eq.Attr == "externalId" && eq.CaseExact:
+				return tx.SCIM().ByExternalID(ctx, rt, eq.Value)
+			default:
+				return tx.SCIM().List(ctx, rt)
+			}
+			if errors.Is(err, store.ErrNotFound) {
+				return nil, nil
+			}
+			return []store.SCIMResource{r}, err
+		}
+	}
+	return tx.SCIM().List(ctx, rt)
+}
+
+func notFound(err error) error {
+	if errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("%w: %v", server.ErrNotFound, err)
+	}
+	return err
+}
+
+// syncPerson applies the person a User describes (or its deletion).
+func (s *Store) syncPerson(ctx context.Context, tx store.Tx, res scim.Resource, deleted bool) error {
+	p, fields, err := personOf(ctx, tx, res)
+	if err != nil {
+		return err
+	}
+	if deleted {
+		p.Terminated = true
+		fields = append(fields, "status")
+	}
+	cur, err := tx.People().Get(ctx, p.ID)
+	switch {
+	case err == nil:
+		merged := cur
+		for _, f := range fields {
+			merged.CopyField(&p, f)
+		}
+		p = merged
+	case !errors.Is(err, store.ErrNotFound):
+		return err
+	}
+	_, err = s.tenant.ApplyTx(ctx, tx, []person.Person{p}, "scim")
+	return err
+}
