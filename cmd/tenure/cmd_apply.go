@@ -38,7 +38,7 @@ func connectors(cfg *config.File) engine.Connectors {
 func (a *app) startEngine(ctx context.Context, cfg *config.File, svc *lifecycle.Service, tenants map[string]*lifecycle.Tenant) (*engine.Engine, error) {
 	st, ok := svc.Store.(*sqlite.Store)
 	if !ok {
-		return nil, fmt.Errorf("the queue needs the SQLite store")
+		return nil, fmt.Errorf("the queue runs on the embedded SQLite store for now: River on PostgreSQL (several replicas sharing the work) is not wired yet; run without --database")
 	}
 	eng, err := engine.New(ctx, engine.Config{
 		Service: svc,

@@ -11,12 +11,15 @@ import (
 	"os/signal"
 	"os/user"
 	"path/filepath"
+	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
 
 	"github.com/tenure-dev/tenure/config"
 	"github.com/tenure-dev/tenure/lifecycle"
+	"github.com/tenure-dev/tenure/store"
+	"github.com/tenure-dev/tenure/store/postgres"
 	"github.com/tenure-dev/tenure/store/sqlite"
 )
 
@@ -34,8 +37,11 @@ func main() {
 type app struct {
 	configPath string
 	dataDir    string
-	out, err   io.Writer
-	log        *slog.Logger
+	// database, when set (a postgres:// URL), selects PostgreSQL instead of
+	// the embedded SQLite database in dataDir.
+	database string
+	out, err io.Writer
+	log      *slog.Logger
 }
 
 func envOr(key, def string) string {
@@ -60,9 +66,10 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	root.SetErr(stderr)
 	root.PersistentFlags().StringVar(&a.configPath, "config", envOr("TENURE_CONFIG", "./tenure.yaml"), "configuration file (env TENURE_CONFIG)")
 	root.PersistentFlags().StringVar(&a.dataDir, "data", envOr("TENURE_DATA", "./tenure-data"), "data directory holding the embedded database (env TENURE_DATA)")
+	root.PersistentFlags().StringVar(&a.database, "database", os.Getenv("TENURE_DATABASE_URL"), "PostgreSQL URL (postgres://…) instead of the embedded SQLite (env TENURE_DATABASE_URL)")
 	root.AddCommand(
 		a.configCmd(), a.tenantCmd(), a.tokenCmd(), a.hrCmd(), a.planCmd(),
-		a.accountsCmd(), a.requestCmd(), a.auditCmd(), a.quickstartCmd(), a.benchCmd(), a.serveCmd(), a.applyCmd(), a.taskCmd(), a.slaCmd(),
+		a.accountsCmd(), a.requestCmd(), a.auditCmd(), a.quickstartCmd(), a.benchCmd(), a.serveCmd(), a.applyCmd(), a.taskCmd(), a.slaCmd(), a.dbCmd(),
 	)
 	return root
 }
@@ -76,12 +83,24 @@ func (a *app) loadConfig() (*config.File, error) {
 	return f, nil
 }
 
-// service opens the embedded store in the data directory.
-func (a *app) service(ctx context.Context) (*lifecycle.Service, func(), error) {
-	if err := os.MkdirAll(a.dataDir, 0o700); err != nil {
-		return nil, nil, fmt.Errorf("data directory: %w", err)
+// openStore opens PostgreSQL when --database is given, else the embedded
+// SQLite database in the data directory. Both apply their migrations.
+func (a *app) openStore(ctx context.Context) (store.Store, error) {
+	if a.database != "" {
+		if !strings.HasPrefix(a.database, "postgres://") && !strings.HasPrefix(a.database, "postgresql://") {
+			return nil, fmt.Errorf("--database: want a postgres:// URL (leave it empty for the embedded SQLite)")
+		}
+		return postgres.Open(ctx, a.database)
 	}
-	st, err := sqlite.Open(ctx, filepath.Join(a.dataDir, "tenure.db"))
+	if err := os.MkdirAll(a.dataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("data directory: %w", err)
+	}
+	return sqlite.Open(ctx, filepath.Join(a.dataDir, "tenure.db"))
+}
+
+// service opens the store and the tenant service over it.
+func (a *app) service(ctx context.Context) (*lifecycle.Service, func(), error) {
+	st, err := a.openStore(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
