@@ -45,6 +45,9 @@ func Diff(current map[string]*Person, snapshot []Person, o DiffOptions) DiffResu
 		seen[p.ID] = struct{}{}
 		p.Status = p.StatusAt(now)
 		old, ok := current[p.ID]
+		if ok && p.Groups == nil {
+			p.Groups = old.Groups // only the identity provider's feed carries groups
+		}
 		if ok && old.Equal(p) {
 			continue
 		}

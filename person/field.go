@@ -47,6 +47,11 @@ func (p *Person) Value(field string) (any, bool) {
 			return map[string]string{}, true
 		}
 		return p.Attributes, true
+	case "groups":
+		if p.Groups == nil {
+			return []string{}, true
+		}
+		return p.Groups, true
 	}
 	if name, ok := strings.CutPrefix(field, "attributes."); ok {
 		return p.Attributes[name], true
@@ -71,6 +76,8 @@ func (p *Person) String(field string) string {
 			return ""
 		}
 		return v.UTC().Format("2006-01-02")
+	case []string:
+		return strings.Join(v, ", ")
 	case map[string]string:
 		keys := make([]string, 0, len(v))
 		for k := range v {
@@ -92,7 +99,7 @@ func (p *Person) String(field string) string {
 // "attributes" is expanded per key by Changes.
 var compared = []string{
 	"email", "givenName", "familyName", "displayName", "department", "title", "location",
-	"managerId", "employmentType", "startDate", "endDate", "onLeave", "terminated",
+	"managerId", "employmentType", "startDate", "endDate", "onLeave", "terminated", "groups",
 }
 
 // Changes lists every field that differs from old to p, custom attributes as
@@ -153,6 +160,8 @@ func (p *Person) CopyField(src *Person, field string) bool {
 		p.EndDate = src.EndDate
 	case "status":
 		p.OnLeave, p.Terminated = src.OnLeave, src.Terminated
+	case "groups":
+		p.Groups = slices.Clone(src.Groups)
 	default:
 		name, ok := strings.CutPrefix(field, "attributes.")
 		if !ok {

@@ -9,6 +9,7 @@ package person
 
 import (
 	"maps"
+	"slices"
 	"time"
 )
 
@@ -58,6 +59,10 @@ type Person struct {
 	// Attributes holds custom columns mapped to "attributes.NAME"; rules read
 	// them as person.attributes["NAME"].
 	Attributes map[string]string `json:"attributes,omitempty"`
+	// Groups are the groups an identity provider pushed the person into
+	// (SCIM), sorted; rules read them as person.groups. They come from that
+	// source only: an HR file never carries them, and an import keeps them.
+	Groups []string `json:"groups,omitempty"`
 	// Status is derived from the fields above and the import time; it is stored
 	// so that the next import can tell what changed.
 	Status Status `json:"status"`
@@ -98,7 +103,8 @@ func (p Person) Equal(q Person) bool {
 		p.Department == q.Department && p.Title == q.Title && p.Location == q.Location &&
 		p.ManagerID == q.ManagerID && p.EmploymentType == q.EmploymentType &&
 		p.StartDate.Equal(q.StartDate) && p.EndDate.Equal(q.EndDate) &&
-		p.OnLeave == q.OnLeave && p.Terminated == q.Terminated && p.Status == q.Status && maps.Equal(p.Attributes, q.Attributes)
+		p.OnLeave == q.OnLeave && p.Terminated == q.Terminated && p.Status == q.Status && maps.Equal(p.Attributes, q.Attributes) &&
+		slices.Equal(p.Groups, q.Groups)
 }
 
 // StatusAt derives the status HR's record implies at time now: an end date

@@ -39,6 +39,7 @@ var Fields = map[string]*cel.Type{
 	"startDate":      cel.TimestampType,
 	"endDate":        cel.TimestampType,
 	"attributes":     cel.MapType(cel.StringType, cel.StringType),
+	"groups":         cel.ListType(cel.StringType),
 }
 
 var (

@@ -14,6 +14,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/tenure-dev/tenure/audit"
@@ -66,7 +67,7 @@ func (s *Store) write(ctx context.Context, fn func(tx store.Tx) error) error {
 
 // put stores res after checking its unique name, syncs the person of a
 // User and audits the change.
-func (s *Store) put(ctx context.Context, tx store.Tx, rt string, res scim.Resource, action string) error {
+func (s *Store) put(ctx context.Context, tx store.Tx, rt string, before, res scim.Resource, action string) error {
 	rec, err := record(rt, res)
 	if err != nil {
 		return err
@@ -86,8 +87,13 @@ func (s *Store) put(ctx context.Context, tx store.Tx, rt string, res scim.Resour
 		}
 		return err
 	}
-	if rt == "User" {
+	switch rt {
+	case "User":
 		if err := s.syncPerson(ctx, tx, res, false); err != nil {
+			return err
+		}
+	case "Group":
+		if err := s.syncMembers(ctx, tx, before, res); err != nil {
 			return err
 		}
 	}
@@ -106,7 +112,7 @@ func (s *Store) Create(ctx context.Context, rt string, res scim.Resource) (scim.
 		if _, err := tx.SCIM().Get(ctx, rt, res.ID()); err == nil {
 			return fmt.Errorf("scim %s %s: id already used", rt, res.ID())
 		}
-		return s.put(ctx, tx, rt, res, "created")
+		return s.put(ctx, tx, rt, nil, res, "created")
 	})
 	if err != nil {
 		return nil, err
@@ -150,7 +156,7 @@ func (s *Store) Replace(ctx context.Context, rt, id string, fn func(old scim.Res
 		if scim.Equal(keep, out) {
 			return nil
 		}
-		return s.put(ctx, tx, rt, out, "replaced")
+		return s.put(ctx, tx, rt, keep, out, "replaced")
 	})
 	if err != nil {
 		return nil, err
@@ -177,8 +183,13 @@ func (s *Store) Delete(ctx context.Context, rt, id string, check func(old scim.R
 		if err := tx.SCIM().Delete(ctx, rt, id); err != nil {
 			return notFound(err)
 		}
-		if rt == "User" {
+		switch rt {
+		case "User":
 			if err := s.syncPerson(ctx, tx, old, true); err != nil {
+				return err
+			}
+		case "Group":
+			if err := s.syncMembers(ctx, tx, old, nil); err != nil {
 				return err
 			}
 		}
@@ -258,6 +269,11 @@ func (s *Store) syncPerson(ctx context.Context, tx store.Tx, res scim.Resource, 
 	if deleted {
 		p.Terminated = true
 		fields = append(fields, "status")
+	} else {
+		if p.Groups, err = groupsOf(ctx, tx, res.ID()); err != nil {
+			return err
+		}
+		fields = append(fields, "groups")
 	}
 	cur, err := tx.People().Get(ctx, p.ID)
 	switch {
@@ -272,4 +288,73 @@ func (s *Store) syncPerson(ctx context.Context, tx store.Tx, res scim.Resource, 
 	}
 	_, err = s.tenant.ApplyTx(ctx, tx, []person.Person{p}, "scim")
 	return err
+}
+
+// syncMembers re-derives the groups of every user a group write added or
+// removed: birthright rules read them as person.groups, so joining
+// "Engineering" in the IdP can grant the engineer role, and leaving it
+// takes the role away.
+func (s *Store) syncMembers(ctx context.Context, tx store.Tx, before, after scim.Resource) error {
+	affected := map[string]bool{}
+	for _, g := range []scim.Resource{before, after} {
+		for _, id := range memberIDs(g) {
+			affected[id] = true
+		}
+	}
+	ids := make([]string, 0, len(affected))
+	for id := range affected {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		r, err := tx.SCIM().Get(ctx, "User", id)
+		if errors.Is(err, store.ErrNotFound) {
+			continue // a member that is a group, or not (yet) a user
+		}
+		if err != nil {
+			return err
+		}
+		u, err := decode(r)
+		if err != nil {
+			return err
+		}
+		if err := s.syncPerson(ctx, tx, u, false); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// groupsOf is the sorted display names of the groups userID is a member of.
+func groupsOf(ctx context.Context, tx store.Tx, userID string) ([]string, error) {
+	gs, err := tx.SCIM().List(ctx, "Group")
+	if err != nil {
+		return nil, err
+	}
+	out := []string{}
+	for _, g := range gs {
+		res, err := decode(g)
+		if err != nil {
+			return nil, err
+		}
+		if slices.Contains(memberIDs(res), userID) {
+			name, _ := res["displayName"].(string)
+			out = append(out, name)
+		}
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+func memberIDs(g scim.Resource) []string {
+	ms, _ := g["members"].([]any)
+	var out []string
+	for _, m := range ms {
+		if mm, ok := m.(map[string]any); ok {
+			if v, _ := mm["value"].(string); v != "" {
+				out = append(out, v)
+			}
+		}
+	}
+	return out
 }

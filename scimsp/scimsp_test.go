@@ -11,6 +11,8 @@ import (
 	"github.com/tenure-dev/tenure/config"
 	"github.com/tenure-dev/tenure/lifecycle"
 	"github.com/tenure-dev/tenure/person"
+	"github.com/tenure-dev/tenure/plan"
+	"github.com/tenure-dev/tenure/policy"
 	"github.com/tenure-dev/tenure/scim"
 	"github.com/tenure-dev/tenure/scim/server"
 	"github.com/tenure-dev/tenure/scim/server/storetest"
@@ -132,4 +134,59 @@ func TestUniquenessIsCaseInsensitive(t *testing.T) {
 	_, err = b.person(t, "E2")
 	require.ErrorIs(t, err, store.ErrNotFound, "a refused write changes nothing")
 	_ = time.Now
+}
+
+// IdP groups are readable by birthright rules: joining a group grants,
+// leaving it takes away (the mover subtracts, even when the move is a
+// group change pushed over SCIM).
+func TestGroupsDriveBirthrightRules(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "tenure.db"))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = st.Close() })
+	f, err := config.Parse(config.Example(), "example.yaml")
+	require.NoError(t, err)
+	cfg, _ := f.Tenant("acme")
+	set := lifecycle.FromConfig(cfg)
+	set.Policy.Rules = append(set.Policy.Rules, policy.Rule{Name: "oncall", When: `"On-Call" in person.groups`, Roles: []string{"engineer"}})
+	svc := &lifecycle.Service{Store: st, Actor: "test"}
+	require.NoError(t, svc.CreateTenant(ctx, "acme"))
+	tn, err := svc.Tenant(set)
+	require.NoError(t, err)
+	s := scimsp.New(svc, tn)
+
+	_, err = s.Create(ctx, "User", user("u1", "sam@acme.example", "E7", "Sales", "", true))
+	require.NoError(t, err)
+	grants := func() []string {
+		pl, err := tn.Plan(ctx, "E7")
+		require.NoError(t, err)
+		var out []string
+		for _, o := range pl.Operations {
+			if o.Action == plan.Grant {
+				out = append(out, o.App+"/"+o.Entitlement)
+			}
+		}
+		return out
+	}
+	require.NotContains(t, grants(), "github/engineering")
+
+	group := scim.Resource{"id": "g1", "displayName": "On-Call", "schemas": []any{"urn:ietf:params:scim:schemas:core:2.0:Group"},
+		"members": []any{map[string]any{"value": "u1"}}, "meta": map[string]any{"resourceType": "Group"}}
+	_, err = s.Create(ctx, "Group", group)
+	require.NoError(t, err)
+	var p person.Person
+	require.NoError(t, svc.Store.Read(ctx, "acme", func(tx store.Tx) (err error) {
+		p, err = tx.People().Get(ctx, "E7")
+		return err
+	}))
+	require.Equal(t, []string{"On-Call"}, p.Groups)
+	require.Contains(t, grants(), "github/engineering", "the group grants the role")
+
+	_, err = s.Replace(ctx, "Group", "g1", func(old scim.Resource) (scim.Resource, error) {
+		old["members"] = []any{}
+		return old, nil
+	})
+	require.NoError(t, err)
+	require.NotContains(t, grants(), "github/engineering", "leaving the group takes it away")
 }

@@ -39,6 +39,7 @@ func fullPerson(id string) person.Person {
 		OnLeave:        true,
 		Terminated:     true,
 		Attributes:     map[string]string{"costCenter": "CC-42", "badge": "ü-✓ \"quoted\""},
+		Groups:         []string{"Engineering", "on-call \"eu\""},
 		Status:         person.Terminated,
 	}
 }

@@ -14,11 +14,11 @@ type people struct{ tx *Tx }
 
 const personCols = `id, email, given_name, family_name, display_name, department, title,
 	location, manager_id, employment_type, start_date, end_date, on_leave, terminated,
-	attributes, status`
+	attributes, status, groups`
 
 // putPeople upserts by (tenant, id). ON CONFLICT … DO UPDATE rather than
 // INSERT OR REPLACE: a replace deletes and reinserts the row.
-var putPeople = newInsert(`INSERT INTO people (tenant, `+personCols+`) VALUES `, 17, `
+var putPeople = newInsert(`INSERT INTO people (tenant, `+personCols+`) VALUES `, 18, `
 	ON CONFLICT (tenant, id) DO UPDATE SET
 	email = excluded.email, given_name = excluded.given_name,
 	family_name = excluded.family_name, display_name = excluded.display_name,
@@ -26,7 +26,7 @@ var putPeople = newInsert(`INSERT INTO people (tenant, `+personCols+`) VALUES `,
 	manager_id = excluded.manager_id, employment_type = excluded.employment_type,
 	start_date = excluded.start_date, end_date = excluded.end_date,
 	on_leave = excluded.on_leave, terminated = excluded.terminated,
-	attributes = excluded.attributes, status = excluded.status`)
+	attributes = excluded.attributes, status = excluded.status, groups = excluded.groups`)
 
 func (p people) Get(ctx context.Context, id string) (person.Person, error) {
 	rows, err := p.tx.query(ctx, `SELECT `+personCols+` FROM people WHERE tenant = ? AND id = ?`, p.tx.key, id)
@@ -65,7 +65,7 @@ func (p people) Put(ctx context.Context, ps ...person.Person) error {
 		return append(dst, p.tx.key, q.ID, q.Email, q.GivenName, q.FamilyName, q.DisplayName,
 			q.Department, q.Title, q.Location, q.ManagerID, q.EmploymentType,
 			nullTime(q.StartDate), nullTime(q.EndDate), boolInt(q.OnLeave), boolInt(q.Terminated),
-			mapJSON(q.Attributes), string(q.Status)), nil
+			mapJSON(q.Attributes), string(q.Status), stringsJSON(q.Groups)), nil
 	})
 	return translate(err, "put people")
 }
@@ -92,13 +92,14 @@ func scanPeople(rows *sql.Rows) ([]person.Person, error) {
 	var (
 		ps                blocks[person.Person]
 		start, end, attrs sql.NullString
+		groups            sql.NullString
 		status            string
 	)
 	for rows.Next() {
 		q := ps.next()
 		if err := rows.Scan(&q.ID, &q.Email, &q.GivenName, &q.FamilyName, &q.DisplayName,
 			&q.Department, &q.Title, &q.Location, &q.ManagerID, &q.EmploymentType,
-			&start, &end, &q.OnLeave, &q.Terminated, &attrs, &status); err != nil {
+			&start, &end, &q.OnLeave, &q.Terminated, &attrs, &status, &groups); err != nil {
 			return nil, err
 		}
 		var err error
@@ -112,6 +113,9 @@ func scanPeople(rows *sql.Rows) ([]person.Person, error) {
 			return nil, fmt.Errorf("person %q attributes: %w", q.ID, err)
 		}
 		q.Status = person.Status(status)
+		if err := fromJSON(groups, &q.Groups); err != nil {
+			return nil, fmt.Errorf("person %q groups: %w", q.ID, err)
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err

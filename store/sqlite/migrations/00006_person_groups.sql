@@ -1,0 +1,8 @@
+-- The groups an identity provider pushed a person into (SCIM), which
+-- birthright rules read as person.groups. HR files never carry them.
+
+-- +goose Up
+ALTER TABLE people ADD COLUMN groups TEXT;
+
+-- +goose Down
+ALTER TABLE people DROP COLUMN groups;
