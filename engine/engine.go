@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivermigrate"
@@ -61,8 +62,9 @@ type Config struct {
 
 // Engine runs queued operations.
 type Engine struct {
-	cfg    Config
-	client *river.Client[*sql.Tx]
+	cfg      Config
+	client   *river.Client[*sql.Tx]
+	outcomes *prometheus.CounterVec
 }
 
 // New migrates River's tables and builds the client (not yet started).
@@ -93,7 +95,7 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 	if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
 		return nil, fmt.Errorf("queue migrations: %w", err)
 	}
-	e := &Engine{cfg: cfg}
+	e := &Engine{cfg: cfg, outcomes: newOutcomes()}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &worker{e: e})
 	river.AddWorker(workers, &fireWorker{e: e})

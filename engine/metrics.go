@@ -26,11 +26,14 @@ var (
 		"Operations waiting or running, by priority (1 = a leaver's removals).", []string{"priority"}, nil)
 )
 
-// outcomes counts worked operations by app and outcome.
-var outcomes = prometheus.NewCounterVec(prometheus.CounterOpts{
-	Name: "tenure_operations_total",
-	Help: "Operations worked, by tenant, app and outcome (verified, task, retry, snoozed).",
-}, []string{"tenant", "app", "outcome"})
+// newOutcomes counts worked operations by app and outcome; each engine has
+// its own, exposed through its Collector.
+func newOutcomes() *prometheus.CounterVec {
+	return prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "tenure_operations_total",
+		Help: "Operations worked, by tenant, app and outcome (verified, task, retry, snoozed).",
+	}, []string{"tenant", "app", "outcome"})
+}
 
 // Collector exposes the leaver clock and the queue to Prometheus, read from
 // the store at scrape time so every replica reports the same truth.
@@ -48,7 +51,7 @@ func (c *collector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- openDesc
 	ch <- breachDesc
 	ch <- depthDesc
-	outcomes.Describe(ch)
+	c.e.outcomes.Describe(ch)
 }
 
 func (c *collector) Collect(ch chan<- prometheus.Metric) {
@@ -116,5 +119,5 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 			ch <- prometheus.MustNewConstMetric(depthDesc, prometheus.GaugeValue, float64(n), string(rune('0'+p)))
 		}
 	}
-	outcomes.Collect(ch)
+	c.e.outcomes.Collect(ch)
 }

@@ -39,7 +39,7 @@ func (w *worker) Work(ctx context.Context, job *river.Job[OpArgs]) error {
 	case tasked:
 		outcome = "task"
 	}
-	outcomes.WithLabelValues(job.Args.Tenant, job.Args.Op.App, outcome).Inc()
+	w.e.outcomes.WithLabelValues(job.Args.Tenant, job.Args.Op.App, outcome).Inc()
 	return err
 }
 
