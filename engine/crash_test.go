@@ -3,6 +3,7 @@ package engine_test
 import (
 	"bufio"
 	"context"
+	"database/sql"
 	"fmt"
 	"os"
 	"os/exec"
@@ -13,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
 
 	"github.com/tenure-dev/tenure/account"
@@ -24,6 +26,7 @@ import (
 	"github.com/tenure-dev/tenure/person"
 	"github.com/tenure-dev/tenure/plan"
 	"github.com/tenure-dev/tenure/store"
+	"github.com/tenure-dev/tenure/store/postgres"
 	"github.com/tenure-dev/tenure/store/sqlite"
 )
 
@@ -31,7 +34,7 @@ import (
 // re-executed with TENURE_CRASH_CHILD set) so it can be killed for real.
 func TestMain(m *testing.M) {
 	if dir := os.Getenv("TENURE_CRASH_CHILD"); dir != "" {
-		if err := crashChild(dir); err != nil {
+		if err := crashChild(dir, os.Getenv("TENURE_CRASH_DB")); err != nil {
 			fmt.Fprintln(os.Stderr, "child:", err)
 			os.Exit(1)
 		}
@@ -46,6 +49,8 @@ func TestMain(m *testing.M) {
 type fileApp struct {
 	mu   sync.Mutex
 	path string
+	// who tags each line with the replica that wrote it.
+	who string
 }
 
 func (f *fileApp) lines() map[string]int {
@@ -79,7 +84,7 @@ func (f *fileApp) Read(_ context.Context, s connector.Subject) (account.Account,
 	defer f.mu.Unlock()
 	ls := f.lines()
 	acc := account.Account{App: "github", ExternalID: "gh-" + s.PersonID, PersonID: s.PersonID, State: account.Enabled}
-	if ls["disable "+s.PersonID] > 0 {
+	if ls["disable "+s.PersonID] > 0 || disabledByAnyone(ls, s.PersonID) {
 		acc.State = account.Disabled
 	}
 	return acc, nil
@@ -93,13 +98,49 @@ func (f *fileApp) Disable(_ context.Context, s connector.Subject) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	time.Sleep(time.Millisecond) // a remote call takes a moment; leaves room to crash mid-batch
-	return f.append("disable " + s.PersonID)
+	line := "disable " + s.PersonID
+	if f.who != "" {
+		line += " by " + f.who
+	}
+	return f.append(line)
+}
+
+// disabledByAnyone reports a disable by any replica.
+func disabledByAnyone(ls map[string]int, personID string) bool {
+	for l := range ls {
+		if strings.HasPrefix(l, "disable "+personID+" by ") {
+			return true
+		}
+	}
+	return false
 }
 
 func (f *fileApp) Delete(context.Context, connector.Subject) error { return nil }
 
-func crashEngine(ctx context.Context, dir string) (*sqlite.Store, *lifecycle.Service, *lifecycle.Tenant, *engine.Engine, error) {
-	st, err := sqlite.Open(ctx, filepath.Join(dir, "tenure.db"))
+// crashEngine opens the store (PostgreSQL when dbURL is set, else SQLite
+// in dir) and an engine on it whose github connector is the target file.
+func crashEngine(ctx context.Context, dir, dbURL string) (store.Store, *lifecycle.Service, *lifecycle.Tenant, *engine.Engine, error) {
+	var (
+		st   store.Store
+		db   *sql.DB
+		pool *pgxpool.Pool
+		err  error
+	)
+	if dbURL != "" {
+		var ps *postgres.Store
+		ps, err = postgres.Open(ctx, dbURL)
+		st, pool = ps, nil
+		if err == nil {
+			pool = ps.Pool()
+		}
+	} else {
+		var ss *sqlite.Store
+		ss, err = sqlite.Open(ctx, filepath.Join(dir, "tenure.db"))
+		st = ss
+		if err == nil {
+			db = ss.DB()
+		}
+	}
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}
@@ -113,9 +154,9 @@ func crashEngine(ctx context.Context, dir string) (*sqlite.Store, *lifecycle.Ser
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}
-	app := &fileApp{path: filepath.Join(dir, "target.log")}
+	app := &fileApp{path: filepath.Join(dir, "target.log"), who: os.Getenv("TENURE_CRASH_NAME")}
 	eng, err := engine.New(ctx, engine.Config{
-		Service: svc, DB: st.DB(), Workers: 4,
+		Service: svc, DB: db, Pool: pool, Workers: 4,
 		Tenants:    func(id string) (*lifecycle.Tenant, bool) { return tn, id == "acme" },
 		Connectors: func(_, a string) (connector.Connector, bool) { return app, a == "github" },
 		JobTimeout: 2 * time.Second, RescueAfter: 3 * time.Second,
@@ -124,9 +165,9 @@ func crashEngine(ctx context.Context, dir string) (*sqlite.Store, *lifecycle.Ser
 	return st, svc, tn, eng, err
 }
 
-func crashChild(dir string) error {
+func crashChild(dir, dbURL string) error {
 	ctx := context.Background()
-	_, _, _, eng, err := crashEngine(ctx, dir)
+	_, _, _, eng, err := crashEngine(ctx, dir, dbURL)
 	if err != nil {
 		return err
 	}
@@ -136,10 +177,10 @@ func crashChild(dir string) error {
 	select {} // until killed
 }
 
-func startChild(t *testing.T, dir string) *exec.Cmd {
+func startChild(t *testing.T, dir string, env ...string) *exec.Cmd {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), "TENURE_CRASH_CHILD="+dir)
+	cmd.Env = append(append(os.Environ(), "TENURE_CRASH_CHILD="+dir), env...)
 	cmd.Stderr = os.Stderr
 	require.NoError(t, cmd.Start())
 	return cmd
@@ -152,7 +193,7 @@ func TestCrashSafety(t *testing.T) {
 	}
 	dir := t.TempDir()
 	ctx := context.Background()
-	st, svc, tn, eng, err := crashEngine(ctx, dir)
+	st, svc, tn, eng, err := crashEngine(ctx, dir, "")
 	require.NoError(t, err)
 	defer st.Close()
 	require.NoError(t, svc.CreateTenant(ctx, "acme"))

@@ -13,10 +13,9 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/riverdriver/riversqlite"
-	"github.com/riverqueue/river/rivermigrate"
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/tenure-dev/tenure/connector"
@@ -38,8 +37,11 @@ type Config struct {
 	// nil fires none.
 	AllTenants func() []*lifecycle.Tenant
 	Connectors Connectors
-	// DB is the SQLite write pool the store uses (sqlite.Store.DB).
-	DB *sql.DB
+	// DB is the SQLite write pool the store uses (sqlite.Store.DB); or
+	// Pool, PostgreSQL's (postgres.Store.Pool), where several replicas
+	// share the queue. Exactly one is set.
+	DB   *sql.DB
+	Pool *pgxpool.Pool
 	// Workers is how many operations run at once (default 4).
 	Workers int
 	// MaxAttempts bounds retries of retryable failures (default 8); the
@@ -63,7 +65,7 @@ type Config struct {
 // Engine runs queued operations.
 type Engine struct {
 	cfg      Config
-	client   *river.Client[*sql.Tx]
+	client   queue
 	outcomes *prometheus.CounterVec
 }
 
@@ -87,13 +89,8 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 	if cfg.RescueAfter <= cfg.JobTimeout {
 		cfg.RescueAfter = max(10*time.Minute, cfg.JobTimeout+time.Minute)
 	}
-	driver := riversqlite.New(cfg.DB)
-	m, err := rivermigrate.New(driver, nil)
-	if err != nil {
-		return nil, fmt.Errorf("queue: %w", err)
-	}
-	if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
-		return nil, fmt.Errorf("queue migrations: %w", err)
+	if (cfg.DB == nil) == (cfg.Pool == nil) {
+		return nil, errors.New("engine: set exactly one of DB (SQLite) and Pool (PostgreSQL)")
 	}
 	e := &Engine{cfg: cfg, outcomes: newOutcomes()}
 	workers := river.NewWorkers()
@@ -107,7 +104,7 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 	if cfg.Backoff != nil {
 		retry = backoffPolicy{cfg.Backoff}
 	}
-	e.client, err = river.NewClient(driver, &river.Config{
+	rc := &river.Config{
 		RetryPolicy:          retry,
 		JobTimeout:           cfg.JobTimeout,
 		RescueStuckJobsAfter: cfg.RescueAfter,
@@ -118,7 +115,13 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 		Logger:               cfg.Log,
 		FetchPollInterval:    50 * time.Millisecond,
 		FetchCooldown:        10 * time.Millisecond,
-	})
+	}
+	var err error
+	if cfg.DB != nil {
+		e.client, err = sqliteQueue(ctx, cfg.DB, rc)
+	} else {
+		e.client, err = postgresQueue(ctx, cfg.Pool, rc)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("queue: %w", err)
 	}
@@ -132,16 +135,9 @@ func (e *Engine) Start(ctx context.Context) error { return e.client.Start(ctx) }
 // by a crash is simply worked again) and stops fetching.
 func (e *Engine) Stop(ctx context.Context) error { return e.client.Stop(ctx) }
 
-// sqlTxer is the SQLite store's Tx: the queue inserts into its transaction.
-type sqlTxer interface{ SQLTx() *sql.Tx }
-
 // Enqueue inserts ops inside tx, the store transaction of the change that
 // causes them: they commit together or not at all.
 func (e *Engine) Enqueue(ctx context.Context, tx store.Tx, ops []plan.Operation) (int, error) {
-	st, ok := tx.(sqlTxer)
-	if !ok {
-		return 0, errors.New("queue: this store cannot share its transaction with the SQLite queue")
-	}
 	params := make([]river.InsertManyParams, 0, len(ops))
 	for _, o := range ops {
 		opts := &river.InsertOpts{
@@ -156,7 +152,7 @@ func (e *Engine) Enqueue(ctx context.Context, tx store.Tx, ops []plan.Operation)
 	if len(params) == 0 {
 		return 0, nil
 	}
-	res, err := e.client.InsertManyTx(ctx, st.SQLTx(), params)
+	res, err := e.client.InsertMany(ctx, tx, params)
 	if err != nil {
 		return 0, fmt.Errorf("enqueue: %w", err)
 	}
@@ -204,9 +200,7 @@ func (e *Engine) Apply(ctx context.Context, t *lifecycle.Tenant) (plan.Plan, int
 // River's table rather than listing jobs: progress polling must not cost
 // more than the work it watches.
 func (e *Engine) Pending(ctx context.Context) (int, error) {
-	var n int
-	err := e.cfg.DB.QueryRowContext(ctx, `SELECT count(*) FROM river_job
-		WHERE state IN ('available', 'running', 'retryable', 'pending') AND kind = ?`, OpArgs{}.Kind()).Scan(&n)
+	n, err := e.client.Pending(ctx, OpArgs{}.Kind())
 	if err != nil {
 		return 0, fmt.Errorf("queue depth: %w", err)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/tenure-dev/tenure/connector"
 	"github.com/tenure-dev/tenure/engine"
 	"github.com/tenure-dev/tenure/lifecycle"
+	"github.com/tenure-dev/tenure/store/postgres"
 	"github.com/tenure-dev/tenure/store/sqlite"
 )
 
@@ -36,11 +37,7 @@ func connectors(cfg *config.File) engine.Connectors {
 
 // startEngine builds and starts the queue workers on the store's database.
 func (a *app) startEngine(ctx context.Context, cfg *config.File, svc *lifecycle.Service, tenants map[string]*lifecycle.Tenant) (*engine.Engine, error) {
-	st, ok := svc.Store.(*sqlite.Store)
-	if !ok {
-		return nil, fmt.Errorf("the queue runs on the embedded SQLite store for now: River on PostgreSQL (several replicas sharing the work) is not wired yet; run without --database")
-	}
-	eng, err := engine.New(ctx, engine.Config{
+	qc := engine.Config{
 		Service: svc,
 		Tenants: func(id string) (*lifecycle.Tenant, bool) { t, ok := tenants[id]; return t, ok },
 		AllTenants: func() []*lifecycle.Tenant {
@@ -51,9 +48,17 @@ func (a *app) startEngine(ctx context.Context, cfg *config.File, svc *lifecycle.
 			return out
 		},
 		Connectors: connectors(cfg),
-		DB:         st.DB(),
 		Log:        a.log,
-	})
+	}
+	switch st := svc.Store.(type) {
+	case *sqlite.Store:
+		qc.DB = st.DB()
+	case *postgres.Store:
+		qc.Pool = st.Pool() // several replicas share this queue
+	default:
+		return nil, fmt.Errorf("no queue for store %T", svc.Store)
+	}
+	eng, err := engine.New(ctx, qc)
 	if err != nil {
 		return nil, err
 	}

@@ -162,3 +162,7 @@ func (s *Store) run(ctx context.Context, tenant string, readOnly bool, fn func(s
 	}
 	return nil
 }
+
+// Pool is the connection pool. The queue (River's pgx driver) shares it,
+// so that several replicas share one queue in the same database.
+func (s *Store) Pool() *pgxpool.Pool { return s.pool }

@@ -127,3 +127,13 @@ func (tx *Tx) execAffected(ctx context.Context, query string, args ...any) (bool
 func (tx *Tx) flush(ctx context.Context) error {
 	return auditLog{tx}.flush(ctx)
 }
+
+// PgxTx is the database transaction under tx, for the queue to insert jobs
+// in it (River's InsertManyTx). It first waits for any audit copy the
+// transaction has under way: a connection serves one statement at a time.
+func (tx *Tx) PgxTx() (pgx.Tx, error) {
+	if err := tx.tx.wait(); err != nil {
+		return nil, err
+	}
+	return tx.tx.tx, nil
+}
