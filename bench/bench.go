@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -23,7 +22,6 @@ import (
 	"github.com/tenure-dev/tenure/person"
 	"github.com/tenure-dev/tenure/plan"
 	"github.com/tenure-dev/tenure/policy"
-	"github.com/tenure-dev/tenure/store/sqlite"
 )
 
 // Step is one timed phase.
@@ -81,13 +79,13 @@ type env struct {
 }
 
 func newEnv(ctx context.Context, dir string, rules int) (*env, error) {
-	st, err := sqlite.Open(ctx, filepath.Join(dir, "bench.db"))
+	st, closeStore, err := openStore(ctx, dir)
 	if err != nil {
 		return nil, err
 	}
 	svc := &lifecycle.Service{Store: st, Actor: "bench"}
 	if err := svc.CreateTenant(ctx, "bench"); err != nil {
-		st.Close()
+		closeStore()
 		return nil, err
 	}
 	doc, appIDs := examples.SynthPolicy(rules)
@@ -100,10 +98,10 @@ func newEnv(ctx context.Context, dir string, rules int) (*env, error) {
 	}
 	t, err := svc.Tenant(set)
 	if err != nil {
-		st.Close()
+		closeStore()
 		return nil, err
 	}
-	return &env{svc: svc, tenant: t, close: func() { _ = st.Close() }}, nil
+	return &env{svc: svc, tenant: t, close: closeStore}, nil
 }
 
 func (e *env) importCSV(ctx context.Context, data []byte, name string) (*lifecycle.ImportResult, error) {

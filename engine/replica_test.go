@@ -36,24 +36,10 @@ func pgSchemaURL(t *testing.T) string {
 		}
 		t.Skip("set TENURE_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/test?sslmode=disable to run")
 	}
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	schema := "tenure_replica_" + hex.EncodeToString(b)
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, base)
+	u, drop, err := benchSchema(context.Background(), base)
 	require.NoError(t, err)
-	_, err = conn.Exec(ctx, "CREATE SCHEMA "+schema)
-	require.NoError(t, err)
-	t.Cleanup(func() {
-		_, _ = conn.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
-		_ = conn.Close(context.Background())
-	})
-	u, err := url.Parse(base)
-	require.NoError(t, err)
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
+	t.Cleanup(drop)
+	return u
 }
 
 // Three replicas on one PostgreSQL share 1,000 leavers' removals; one is
@@ -133,4 +119,110 @@ func TestReplicasShareTheQueue(t *testing.T) {
 	_, err = svc.VerifyAudit(ctx, "acme")
 	require.NoError(t, err)
 	t.Logf("replica-0 killed after %d of %d; done per replica: %v", killedAt, n, by)
+}
+
+// BenchmarkReplicas measures leavers per second worked by 1, 2 and 3
+// replicas sharing one PostgreSQL queue (4 workers each; the target is the
+// file connector, which reads state before and after each removal).
+//
+//	TENURE_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/test?sslmode=disable \
+//	  go test ./engine -run '^$' -bench BenchmarkReplicas -benchtime 1x
+func BenchmarkReplicas(b *testing.B) {
+	for _, k := range []int{1, 2, 3} {
+		b.Run(fmt.Sprintf("replicas=%d", k), func(b *testing.B) {
+			for b.Loop() {
+				rate := replicaRun(b, k, 2000)
+				b.ReportMetric(rate, "leavers/s")
+			}
+		})
+	}
+}
+
+func replicaRun(b *testing.B, k, n int) float64 {
+	base := os.Getenv("TENURE_TEST_POSTGRES_URL")
+	if base == "" {
+		b.Skip("set TENURE_TEST_POSTGRES_URL")
+	}
+	ctx := context.Background()
+	db, drop, err := benchSchema(ctx, base)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer drop()
+	dir := b.TempDir()
+	st, svc, tn, eng, err := crashEngine(ctx, dir, db)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	if err := svc.CreateTenant(ctx, "acme"); err != nil {
+		b.Fatal(err)
+	}
+	rows := make([]hr.Row, n)
+	ops := make([]plan.Operation, n)
+	for i := range n {
+		id := fmt.Sprintf("B%05d", i)
+		rows[i] = hr.Row{Line: i + 1, Person: person.Person{ID: id}}
+		ops[i] = plan.Operation{Person: id, App: "github", Action: plan.Disable, Class: plan.Leaver, Tier: "crown-jewel", Since: time.Now()}
+	}
+	if _, err := tn.Import(ctx, rows, lifecycle.ImportOptions{Source: "bench", Full: true}); err != nil {
+		b.Fatal(err)
+	}
+	if err := svc.Store.Write(ctx, "acme", func(tx store.Tx) error {
+		_, err := eng.Enqueue(ctx, tx, ops)
+		return err
+	}); err != nil {
+		b.Fatal(err)
+	}
+	start := time.Now()
+	var children []*exec.Cmd
+	for i := range k {
+		cmd := exec.Command(os.Args[0], "-test.run=^$", "-test.bench=^$")
+		cmd.Env = append(os.Environ(), "TENURE_CRASH_CHILD="+dir, "TENURE_CRASH_DB="+db, fmt.Sprintf("TENURE_CRASH_NAME=r%d", i))
+		if err := cmd.Start(); err != nil {
+			b.Fatal(err)
+		}
+		children = append(children, cmd)
+	}
+	defer func() {
+		for _, c := range children {
+			_ = c.Process.Signal(syscall.SIGKILL)
+			_ = c.Wait()
+		}
+	}()
+	for {
+		left, err := eng.Pending(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if left == 0 {
+			break
+		}
+		if time.Since(start) > 5*time.Minute {
+			b.Fatalf("%d left after 5 minutes", left)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return float64(n) / time.Since(start).Seconds()
+}
+
+func benchSchema(ctx context.Context, base string) (string, func(), error) {
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	schema := "tenure_rbench_" + hex.EncodeToString(b)
+	conn, err := pgx.Connect(ctx, base)
+	if err != nil {
+		return "", nil, err
+	}
+	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
+		return "", nil, err
+	}
+	u, _ := url.Parse(base)
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String(), func() {
+		_, _ = conn.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
+		_ = conn.Close(context.Background())
+	}, nil
 }
