@@ -9,6 +9,7 @@ import (
 
 	"github.com/tenure-dev/tenure/account"
 	"github.com/tenure-dev/tenure/store"
+	"github.com/tenure-dev/tenure/store/internal/codec"
 )
 
 // accounts implements store.Accounts.
@@ -81,14 +82,14 @@ func (a accounts) ByPerson(ctx context.Context, personID string) ([]account.Acco
 func scanAccounts(rows pgx.Rows) ([]account.Account, error) {
 	defer rows.Close()
 	var (
-		out         blocks[account.Account]
+		out         codec.Blocks[account.Account]
 		state       string
 		ents, attrs jsonText
 		seenAt      pgtype.Timestamptz
 		seenNs      int16
 	)
 	for rows.Next() {
-		ac := out.next()
+		ac := out.Next()
 		if err := rows.Scan(&ac.App, &ac.ExternalID, &ac.PersonID, &ac.UserName, &state,
 			&ents, &attrs, &ac.ServiceOwner, &seenAt, &seenNs); err != nil {
 			return nil, err
@@ -106,7 +107,7 @@ func scanAccounts(rows pgx.Rows) ([]account.Account, error) {
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	return out.all(), nil
+	return out.All(), nil
 }
 
 func (a accounts) Put(ctx context.Context, as ...account.Account) error {

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgtype"
+
+	"github.com/tenure-dev/tenure/store/internal/codec"
 )
 
 // Times are stored as a timestamptz, which keeps microseconds, and a
@@ -52,7 +54,7 @@ func mapJSON(m map[string]string) pgtype.Text {
 	if m == nil {
 		return pgtype.Text{}
 	}
-	return pgtype.Text{String: string(appendStringMap(nil, m)), Valid: true}
+	return pgtype.Text{String: string(codec.AppendStringMap(nil, m)), Valid: true}
 }
 
 // stringsJSON encodes a []string column as a JSON array.
@@ -65,7 +67,7 @@ func stringsJSON(s []string) pgtype.Text {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendString(b, v)
+		b = codec.AppendString(b, v)
 	}
 	return pgtype.Text{String: string(append(b, ']')), Valid: true}
 }
@@ -89,7 +91,7 @@ func scanStringMap(j jsonText) (map[string]string, error) {
 		return nil, nil
 	}
 	s := string(j)
-	if m, ok := parseStringMap(s); ok {
+	if m, ok := codec.ParseStringMap(s); ok {
 		return m, nil
 	}
 	var m map[string]string

@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/tenure-dev/tenure/store/internal/codec"
 )
 
 // The JSON tests are store/sqlite's, for this package's copy of jsonfast.go.
@@ -67,7 +69,7 @@ func FuzzParseStringMap(f *testing.F) {
 	f.Add(`{"a":"1",}`)
 	f.Fuzz(func(t *testing.T, s string) {
 		// Whatever the fast reader accepts, encoding/json reads the same.
-		got, ok := parseStringMap(s)
+		got, ok := codec.ParseStringMap(s)
 		if !ok {
 			return
 		}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/tenure-dev/tenure/person"
 	"github.com/tenure-dev/tenure/store"
+	"github.com/tenure-dev/tenure/store/internal/codec"
 )
 
 // events implements store.Events.
@@ -90,14 +91,14 @@ func (e events) List(ctx context.Context, f store.EventFilter) ([]person.Event, 
 	}
 	defer rows.Close()
 	var (
-		evs            blocks[person.Event]
+		evs            codec.Blocks[person.Event]
 		kind, state    string
 		chgs           jsonText
 		eff, created   pgtype.Timestamptz
 		effNs, creatNs int16
 	)
 	for rows.Next() {
-		ev := evs.next()
+		ev := evs.Next()
 		if err := rows.Scan(&ev.ID, &ev.PersonID, &kind, &eff, &effNs, &state, &chgs, &ev.Source,
 			&created, &creatNs); err != nil {
 			return nil, fmt.Errorf("list events: %w", err)
@@ -111,7 +112,7 @@ func (e events) List(ctx context.Context, f store.EventFilter) ([]person.Event, 
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("list events: %w", err)
 	}
-	return evs.all(), nil
+	return evs.All(), nil
 }
 
 func (e events) SetState(ctx context.Context, id int64, s person.EventState) error {

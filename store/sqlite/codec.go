@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
+
+	"github.com/tenure-dev/tenure/store/internal/codec"
 )
 
 // timeLayout is how every time is stored: UTC, fixed width, nanoseconds.
@@ -103,7 +105,7 @@ func mapJSON(m map[string]string) any {
 	if m == nil {
 		return nil
 	}
-	return string(appendStringMap(nil, m))
+	return string(codec.AppendStringMap(nil, m))
 }
 
 // stringsJSON encodes a []string column as a JSON array.
@@ -116,7 +118,7 @@ func stringsJSON(s []string) any {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendString(b, v)
+		b = codec.AppendString(b, v)
 	}
 	return string(append(b, ']'))
 }
@@ -138,7 +140,7 @@ func scanStringMap(s sql.NullString) (map[string]string, error) {
 	if !s.Valid {
 		return nil, nil
 	}
-	if m, ok := parseStringMap(s.String); ok {
+	if m, ok := codec.ParseStringMap(s.String); ok {
 		return m, nil
 	}
 	var m map[string]string

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/tenure-dev/tenure/store/internal/codec"
 )
 
 func TestTimeRoundTrip(t *testing.T) {
@@ -83,7 +85,7 @@ func TestStringMapJSON(t *testing.T) {
 		{"quote\"": "back\\slash", "ctl": "\x00\b\f\t\n\r\x1f", "uni": "ü✓\u2028\u2029", "html": "<&>"},
 		{"bad": "\xff\xfe"},
 	} {
-		got := appendStringMap(nil, m)
+		got := codec.AppendStringMap(nil, m)
 		require.Equal(t, stdJSON(t, m), string(got))
 		back, err := scanStringMap(sql.NullString{String: string(got), Valid: true})
 		require.NoError(t, err)
@@ -101,7 +103,7 @@ func FuzzStringMap(f *testing.F) {
 	f.Add("q\"", "\\", "\u2028", "\xff")
 	f.Fuzz(func(t *testing.T, k1, v1, k2, v2 string) {
 		m := map[string]string{k1: v1, k2: v2}
-		got := appendStringMap(nil, m)
+		got := codec.AppendStringMap(nil, m)
 		require.Equal(t, stdJSON(t, m), string(got))
 		var want map[string]string
 		require.NoError(t, json.Unmarshal(got, &want))
@@ -118,7 +120,7 @@ func FuzzParseStringMap(f *testing.F) {
 	f.Add(`{"a":"1",}`)
 	f.Fuzz(func(t *testing.T, s string) {
 		// Whatever the fast reader accepts, encoding/json reads the same.
-		got, ok := parseStringMap(s)
+		got, ok := codec.ParseStringMap(s)
 		if !ok {
 			return
 		}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/tenure-dev/tenure/person"
 	"github.com/tenure-dev/tenure/store"
+	"github.com/tenure-dev/tenure/store/internal/codec"
 )
 
 // events implements store.Events.
@@ -69,10 +70,10 @@ func (e events) List(ctx context.Context, f store.EventFilter) ([]person.Event, 
 		return nil, fmt.Errorf("list events: %w", err)
 	}
 	defer rows.Close()
-	var evs blocks[person.Event]
+	var evs codec.Blocks[person.Event]
 	for rows.Next() {
 		var (
-			ev                 = evs.next()
+			ev                 = evs.Next()
 			kind, state        string
 			eff, created, chgs sql.NullString
 		)
@@ -93,7 +94,7 @@ func (e events) List(ctx context.Context, f store.EventFilter) ([]person.Event, 
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("list events: %w", err)
 	}
-	return evs.all(), nil
+	return evs.All(), nil
 }
 
 func (e events) SetState(ctx context.Context, id int64, s person.EventState) error {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/tenure-dev/tenure/person"
 	"github.com/tenure-dev/tenure/store"
+	"github.com/tenure-dev/tenure/store/internal/codec"
 )
 
 // people implements store.People.
@@ -90,13 +91,13 @@ func (p people) Count(ctx context.Context, s person.Status) (int, error) {
 func scanPeople(rows *sql.Rows) ([]person.Person, error) {
 	defer rows.Close()
 	var (
-		ps                blocks[person.Person]
+		ps                codec.Blocks[person.Person]
 		start, end, attrs sql.NullString
 		groups            sql.NullString
 		status            string
 	)
 	for rows.Next() {
-		q := ps.next()
+		q := ps.Next()
 		if err := rows.Scan(&q.ID, &q.Email, &q.GivenName, &q.FamilyName, &q.DisplayName,
 			&q.Department, &q.Title, &q.Location, &q.ManagerID, &q.EmploymentType,
 			&start, &end, &q.OnLeave, &q.Terminated, &attrs, &status, &groups); err != nil {
@@ -120,7 +121,7 @@ func scanPeople(rows *sql.Rows) ([]person.Person, error) {
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	return ps.all(), nil
+	return ps.All(), nil
 }
 
 var _ store.People = people{}

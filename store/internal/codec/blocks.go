@@ -1,10 +1,10 @@
-package sqlite
+package codec
 
 // blocks gathers the rows of a large result in fixed-size blocks and joins
 // them once at the end. Appending to one slice instead copies every row at
 // each doubling, which for 100,000 people (a quarter of a kilobyte each)
 // was a quarter of People.List's time.
-type blocks[T any] struct {
+type Blocks[T any] struct {
 	done [][]T
 	cur  []T
 	n    int
@@ -13,7 +13,7 @@ type blocks[T any] struct {
 const blockSize = 4096
 
 // next returns a pointer to a new zero row.
-func (b *blocks[T]) next() *T {
+func (b *Blocks[T]) Next() *T {
 	if len(b.cur) == cap(b.cur) {
 		if b.cur != nil {
 			b.done = append(b.done, b.cur)
@@ -27,7 +27,7 @@ func (b *blocks[T]) next() *T {
 }
 
 // all returns the rows in order; nil when there are none.
-func (b *blocks[T]) all() []T {
+func (b *Blocks[T]) All() []T {
 	if len(b.done) == 0 {
 		return b.cur
 	}
