@@ -55,6 +55,20 @@ type Tenant struct {
 	Roles []Role `yaml:"roles"`
 	// Birthright are the rules that grant roles from roster data alone.
 	Birthright []Rule `yaml:"birthright"`
+	// SCIM configures Tenure as a SCIM service provider for this tenant.
+	SCIM SCIM `yaml:"scim"`
+}
+
+// SCIM configures how users pushed over SCIM become people.
+type SCIM struct {
+	// Mapping maps a roster field (employeeId, email, givenName, familyName,
+	// displayName, department, title, location, employmentType) to the SCIM
+	// attributes to take it from, tried in order: "userName", "externalId",
+	// "id", "name.givenName", "emails.value" (the primary email, else the
+	// first), or an extension attribute with its schema URN
+	// ("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber").
+	// Fields it leaves out keep their defaults; see scimsp.DefaultMapping.
+	Mapping map[string][]string `yaml:"mapping"`
 }
 
 // HR describes the tenant's roster export (a CSV file or an HRIS feed).

@@ -174,6 +174,23 @@ func (f *File) problems() []*Problem {
 
 func (v *validator) tenant(t *Tenant, p string) {
 	v.hr(&t.HR, p+".hr")
+	for _, field := range sortedKeys(t.SCIM.Mapping) {
+		fp := p + ".scim.mapping." + field
+		switch field {
+		case "employeeId", "email", "givenName", "familyName", "displayName", "department", "title", "location", "employmentType":
+		default:
+			v.atKey(fp, "unknown field %q (known: employeeId, email, givenName, familyName, displayName, department, title, location, employmentType)", field)
+			continue
+		}
+		if len(t.SCIM.Mapping[field]) == 0 {
+			v.at(fp, "list at least one SCIM attribute")
+		}
+		for i, attr := range t.SCIM.Mapping[field] {
+			if strings.TrimSpace(attr) == "" {
+				v.at(fmt.Sprintf("%s[%d]", fp, i), "empty SCIM attribute")
+			}
+		}
+	}
 	v.guard(&t.Guard, p+".guard")
 	for _, name := range sortedKeys(t.Tiers) {
 		tp := joinKey(p+".tiers", name)

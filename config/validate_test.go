@@ -537,3 +537,19 @@ func TestProvisionBeforeStart(t *testing.T) {
 	require.Len(t, probs, 1, "%v", err)
 	require.Equal(t, "tenants[0].apps[0].provision_before_start", probs[0].Path)
 }
+
+func TestSCIMMappingValidation(t *testing.T) {
+	t.Parallel()
+	good := strings.Replace(string(Example()), "    birthright:", "    scim:\n      mapping:\n        employeeId: [externalId, id]\n    birthright:", 1)
+	f, err := Parse([]byte(good), "good.yaml")
+	require.NoError(t, err)
+	acme, _ := f.Tenant("acme")
+	require.Equal(t, []string{"externalId", "id"}, acme.SCIM.Mapping["employeeId"])
+
+	bad := strings.Replace(string(Example()), "    birthright:", "    scim:\n      mapping:\n        shoeSize: [x]\n        title: []\n    birthright:", 1)
+	_, err = Parse([]byte(bad), "bad.yaml")
+	probs := Problems(err)
+	require.Len(t, probs, 2, "%v", err)
+	require.Contains(t, probs[0].Error()+probs[1].Error(), `unknown field "shoeSize"`)
+	require.Contains(t, probs[0].Error()+probs[1].Error(), "at least one SCIM attribute")
+}

@@ -29,7 +29,7 @@ func (s *Server) scim(w http.ResponseWriter, r *http.Request, t *lifecycle.Tenan
 	h, ok := s.scimH.m[t.ID()]
 	if !ok {
 		h = http.StripPrefix("/t/"+t.ID()+"/scim/v2", server.New(server.Config{
-			Store: scimsp.New(s.Service, t),
+			Store: scimsp.New(s.Service, t, t.SCIMMapping()),
 			ServiceProviderConfig: scim.ServiceProviderConfig{
 				Bulk: scim.BulkConfig{Supported: true, MaxOperations: 1000, MaxPayloadSize: 1 << 20},
 			},

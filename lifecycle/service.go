@@ -31,6 +31,9 @@ type Settings struct {
 	// up, so a single leaver never needs approval) and GuardMax.
 	GuardPercent float64
 	GuardMax     int
+	// SCIMMapping maps roster fields to SCIM attributes for users pushed
+	// over SCIM (config scim.mapping); nil keeps the defaults.
+	SCIMMapping map[string][]string
 }
 
 // Service works on tenants of one store.
@@ -130,3 +133,6 @@ func (t *Tenant) Service() *Service { return t.svc }
 
 // Time is the service's clock.
 func (s *Service) Time() time.Time { return s.now() }
+
+// SCIMMapping is the tenant's SCIM attribute mapping (nil: defaults).
+func (t *Tenant) SCIMMapping() map[string][]string { return t.set.SCIMMapping }

@@ -18,6 +18,7 @@ func FromConfig(t *config.Tenant) Settings {
 		AbsentTerminate: t.HR.Absent == config.AbsentTerminate,
 		GuardPercent:    t.Guard.MaxRemovalsPercent,
 		GuardMax:        t.Guard.MaxRemovals,
+		SCIMMapping:     t.SCIM.Mapping,
 	}
 	// Tiers rank by leaver deadline: the shorter the deadline, the sooner
 	// its removals run.

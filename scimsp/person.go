@@ -10,51 +10,47 @@ import (
 	"github.com/tenure-dev/tenure/store"
 )
 
-// personOf derives the person a User describes, and the roster fields the
-// resource actually carries (only those change an existing person):
-//
-//	employeeId      enterprise employeeNumber, else externalId, else the SCIM id
-//	email           the primary email, else the first, else userName if it is one
-//	givenName …     name.givenName, name.familyName, displayName
-//	department      enterprise department
-//	title           title
-//	employmentType  userType
-//	managerId       the employeeId of the User the enterprise manager points at
-//	status          active: false is terminated
-func personOf(ctx context.Context, tx store.Tx, res scim.Resource) (person.Person, []string, error) {
+// personOf derives the person a User describes through the mapping, and
+// the roster fields the resource actually carries (only those change an
+// existing person). Two fields are not mapped: managerId is the employeeId
+// of the User the enterprise manager points at, and status follows
+// `active` (false is terminated).
+func personOf(ctx context.Context, tx store.Tx, m Mapping, res scim.Resource) (person.Person, []string, error) {
 	ent, _ := res[scim.EnterpriseUserURN].(map[string]any)
 	var p person.Person
 	var fields []string
-	set := func(field string, v string, dst *string) {
-		if v != "" {
-			*dst = v
-			fields = append(fields, field)
+	for _, field := range fieldOrder {
+		v := lookup(res, field, m[field])
+		if field == "employeeId" {
+			p.ID = v
+			continue
 		}
+		if v == "" {
+			continue
+		}
+		if field == "email" {
+			v = strings.ToLower(v)
+		}
+		setField(&p, field, v)
+		fields = append(fields, field)
 	}
-	p.ID = firstOf(str(ent, "employeeNumber"), str(res, "externalId"), res.ID())
-	set("email", email(res), &p.Email)
-	if name, ok := res["name"].(map[string]any); ok {
-		set("givenName", str(name, "givenName"), &p.GivenName)
-		set("familyName", str(name, "familyName"), &p.FamilyName)
-	}
-	set("displayName", str(res, "displayName"), &p.DisplayName)
-	set("department", str(ent, "department"), &p.Department)
-	set("title", str(res, "title"), &p.Title)
-	set("employmentType", str(res, "userType"), &p.EmploymentType)
 	if mgr, ok := ent["manager"].(map[string]any); ok {
 		if id := str(mgr, "value"); id != "" {
-			m, err := tx.SCIM().Get(ctx, "User", id)
+			mr, err := tx.SCIM().Get(ctx, "User", id)
 			switch {
 			case err == nil:
-				mres, err := decode(m)
+				mres, err := decode(mr)
 				if err != nil {
 					return p, nil, err
 				}
-				mp, _, err := personOf(ctx, tx, withoutManager(mres))
+				mp, _, err := personOf(ctx, tx, m, withoutManager(mres))
 				if err != nil {
 					return p, nil, err
 				}
-				set("managerId", mp.ID, &p.ManagerID)
+				if mp.ID != "" {
+					p.ManagerID = mp.ID
+					fields = append(fields, "managerId")
+				}
 			case !errors.Is(err, store.ErrNotFound):
 				return p, nil, err
 			}
@@ -83,32 +79,24 @@ func str(m map[string]any, k string) string {
 	return strings.TrimSpace(s)
 }
 
-func firstOf(vs ...string) string {
-	for _, v := range vs {
-		if v != "" {
-			return v
-		}
+// setField sets one mapped roster field.
+func setField(p *person.Person, field, v string) {
+	switch field {
+	case "email":
+		p.Email = v
+	case "givenName":
+		p.GivenName = v
+	case "familyName":
+		p.FamilyName = v
+	case "displayName":
+		p.DisplayName = v
+	case "department":
+		p.Department = v
+	case "title":
+		p.Title = v
+	case "location":
+		p.Location = v
+	case "employmentType":
+		p.EmploymentType = v
 	}
-	return ""
-}
-
-func email(res scim.Resource) string {
-	emails, _ := res["emails"].([]any)
-	first := ""
-	for _, e := range emails {
-		m, _ := e.(map[string]any)
-		v := str(m, "value")
-		if primary, _ := m["primary"].(bool); primary && v != "" {
-			return strings.ToLower(v)
-		}
-		if first == "" {
-			first = v
-		}
-	}
-	if first == "" {
-		if u := str(res, "userName"); strings.Contains(u, "@") {
-			first = u
-		}
-	}
-	return strings.ToLower(first)
 }

@@ -27,12 +27,16 @@ import (
 
 // Store is one tenant's SCIM resources.
 type Store struct {
-	svc    *lifecycle.Service
-	tenant *lifecycle.Tenant
+	svc     *lifecycle.Service
+	tenant  *lifecycle.Tenant
+	mapping Mapping
 }
 
-// New returns the store of tenant t.
-func New(svc *lifecycle.Service, t *lifecycle.Tenant) *Store { return &Store{svc: svc, tenant: t} }
+// New returns the store of tenant t; m maps SCIM attributes to roster
+// fields over DefaultMapping (nil: the defaults).
+func New(svc *lifecycle.Service, t *lifecycle.Tenant, m Mapping) *Store {
+	return &Store{svc: svc, tenant: t, mapping: withDefaults(m)}
+}
 
 var _ server.Store = (*Store)(nil)
 
@@ -262,7 +266,7 @@ func notFound(err error) error {
 
 // syncPerson applies the person a User describes (or its deletion).
 func (s *Store) syncPerson(ctx context.Context, tx store.Tx, res scim.Resource, deleted bool) error {
-	p, fields, err := personOf(ctx, tx, res)
+	p, fields, err := personOf(ctx, tx, s.mapping, res)
 	if err != nil {
 		return err
 	}

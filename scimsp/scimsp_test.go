@@ -40,7 +40,7 @@ func setup(t *testing.T) *testBundle {
 	require.NoError(t, svc.CreateTenant(ctx, "acme"))
 	tn, err := svc.Tenant(lifecycle.FromConfig(cfg))
 	require.NoError(t, err)
-	return &testBundle{ctx: ctx, svc: svc, s: scimsp.New(svc, tn)}
+	return &testBundle{ctx: ctx, svc: svc, s: scimsp.New(svc, tn, nil)}
 }
 
 // Tenure's SCIM store behaves as the handler's port requires.
@@ -154,7 +154,7 @@ func TestGroupsDriveBirthrightRules(t *testing.T) {
 	require.NoError(t, svc.CreateTenant(ctx, "acme"))
 	tn, err := svc.Tenant(set)
 	require.NoError(t, err)
-	s := scimsp.New(svc, tn)
+	s := scimsp.New(svc, tn, nil)
 
 	_, err = s.Create(ctx, "User", user("u1", "sam@acme.example", "E7", "Sales", "", true))
 	require.NoError(t, err)
@@ -189,4 +189,37 @@ func TestGroupsDriveBirthrightRules(t *testing.T) {
 	})
 	require.NoError(t, err)
 	require.NotContains(t, grants(), "github/engineering", "leaving the group takes it away")
+}
+
+// A tenant's mapping decides which SCIM attributes make the person.
+func TestMappingIsConfigurable(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	tn, err := b.svc.Tenant(func() lifecycle.Settings {
+		f, err := config.Parse(config.Example(), "example.yaml")
+		require.NoError(t, err)
+		cfg, _ := f.Tenant("acme")
+		set := lifecycle.FromConfig(cfg)
+		set.SCIMMapping = map[string][]string{
+			"employeeId": {"externalId"},
+			"department": {scim.EnterpriseUserURN + ":division", scim.EnterpriseUserURN + ":department"},
+			"location":   {"addresses.locality"},
+		}
+		return set
+	}())
+	require.NoError(t, err)
+	s := scimsp.New(b.svc, tn, tn.SCIMMapping())
+	u := user("u1", "kim@acme.example", "EMP-IGNORED", "Sales", "", true)
+	u["externalId"] = "X-42"
+	u[scim.EnterpriseUserURN].(map[string]any)["division"] = "EMEA Sales"
+	u["addresses"] = []any{map[string]any{"locality": "Lisbon"}, map[string]any{"locality": "Porto", "primary": true}}
+	_, err = s.Create(b.ctx, "User", u)
+	require.NoError(t, err)
+	p, err := b.person(t, "X-42")
+	require.NoError(t, err, "employeeId taken from externalId, as mapped")
+	require.Equal(t, "EMEA Sales", p.Department, "the first mapped attribute present wins")
+	require.Equal(t, "Porto", p.Location, "multi-valued: the primary element")
+	require.Equal(t, "ada@acme.example", p.Email, "unmapped fields keep the defaults")
+	_, err = b.person(t, "EMP-IGNORED")
+	require.ErrorIs(t, err, store.ErrNotFound)
 }
