@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -421,4 +422,29 @@ func TestScheduledEventsFireWhenDue(t *testing.T) {
 	require.Equal(t, plan.Joiner, pl.People["E1020"].Class)
 	_, err = b.svc.VerifyAudit(b.ctx, "acme")
 	require.NoError(t, err)
+}
+
+// PlanTx gives the same plan whether it reads person by person or the
+// whole tenant at once (the path a big import takes).
+func TestPlanTxSmallAndBulkAgree(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.importFile(t, "roster-day1.csv")
+	b.loadAccounts(t)
+	b.importFile(t, "roster-day2.csv")
+	ids := []string{"E1004", "E1007", "E1010", "E1019"}
+	var small, bulk plan.Plan
+	require.NoError(t, b.svc.Store.Read(b.ctx, "acme", func(tx store.Tx) (err error) {
+		if small, err = b.tenant.PlanTx(b.ctx, tx, ids); err != nil {
+			return err
+		}
+		many := append([]string{}, ids...)
+		for i := range 600 {
+			many = append(many, fmt.Sprintf("NOBODY%d", i)) // past the bulk threshold
+		}
+		bulk, err = b.tenant.PlanTx(b.ctx, tx, many)
+		return err
+	}))
+	require.NotEmpty(t, small.Operations)
+	require.Equal(t, small.Operations, bulk.Operations)
 }
