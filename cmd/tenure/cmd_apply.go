@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -12,27 +14,85 @@ import (
 
 	"github.com/tenure-dev/tenure/config"
 	"github.com/tenure-dev/tenure/connector"
+	scimconn "github.com/tenure-dev/tenure/connector/scim"
 	"github.com/tenure-dev/tenure/engine"
 	"github.com/tenure-dev/tenure/lifecycle"
 	"github.com/tenure-dev/tenure/store/postgres"
 	"github.com/tenure-dev/tenure/store/sqlite"
 )
 
-// connectors resolves the connector of a configured app. Only types with a
-// built adapter can act; every other app's operations become tasks for its
-// owner, so nothing waits silently for an adapter that does not exist.
-func connectors(cfg *config.File) engine.Connectors {
-	return func(tenant, app string) (connector.Connector, bool) {
+// connectors resolves the connector of a configured app, built once per
+// app. Types with a built adapter act (scim); every other app's operations
+// become tasks for its owner, so nothing waits silently for an adapter that
+// does not exist. A connector that cannot be built (a missing secret, a
+// rejected token) is logged and its app falls back to tasks.
+func (a *app) connectors(ctx context.Context, cfg *config.File) engine.Connectors {
+	var mu sync.Mutex
+	built := map[string]connector.Connector{}
+	return func(tenant, appID string) (connector.Connector, bool) {
 		t, ok := cfg.Tenant(tenant)
 		if !ok {
 			return nil, false
 		}
-		if _, ok := t.App(app); !ok {
+		app, ok := t.App(appID)
+		if !ok || app.Connector.Type != config.ConnectorSCIM {
+			return nil, false // LDAP (issue 7) slots in here
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		key := tenant + "/" + appID
+		if c, ok := built[key]; ok {
+			return c, c != nil
+		}
+		c, err := a.scimConnector(ctx, tenant, app)
+		if err != nil {
+			a.log.Error("connector unavailable: its operations become tasks", "tenant", tenant, "app", appID, "err", err)
+			built[key] = nil
 			return nil, false
 		}
-		// SCIM (issue 5) and LDAP (issue 7) adapters slot in here.
-		return nil, false
+		built[key] = c
+		return c, true
 	}
+}
+
+// scimConnector builds an app's SCIM connector. The token comes only from
+// the environment variable or file the config names.
+func (a *app) scimConnector(ctx context.Context, tenant string, app *config.App) (connector.Connector, error) {
+	tok, err := secret(app.Connector.TokenEnv, app.Connector.TokenFile)
+	if err != nil {
+		return nil, err
+	}
+	return scimconn.New(ctx, scimconn.Config{
+		BaseURL: app.Connector.URL,
+		Token:   tok,
+		Timeout: app.Connector.Timeout.Duration,
+		// Loopback targets are refused unless a test or a local setup asks.
+		AllowLoopback: os.Getenv("TENURE_ALLOW_LOOPBACK_TARGETS") == "1",
+		Logger:        a.log.With("tenant", tenant, "app", app.ID),
+	})
+}
+
+// secret reads a credential by reference: an environment variable or a file.
+func secret(env, file string) (string, error) {
+	switch {
+	case env != "":
+		v := os.Getenv(env)
+		if v == "" {
+			return "", fmt.Errorf("environment variable %s (token_env) is empty or unset", env)
+		}
+		return v, nil
+	case file != "":
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return "", fmt.Errorf("token_file: %w", err)
+		}
+		v := strings.TrimSpace(string(b))
+		if v == "" {
+			return "", fmt.Errorf("token_file %s is empty", file)
+		}
+		return v, nil
+	}
+	return "", fmt.Errorf("no token_env or token_file")
 }
 
 // startEngine builds and starts the queue workers on the store's database.
@@ -47,8 +107,10 @@ func (a *app) startEngine(ctx context.Context, cfg *config.File, svc *lifecycle.
 			}
 			return out
 		},
-		Connectors: connectors(cfg),
-		Log:        a.log,
+		Connectors:  a.connectors(ctx, cfg),
+		Log:         a.log,
+		JobTimeout:  a.jobTimeout,
+		RescueAfter: a.rescueAfter,
 	}
 	switch st := svc.Store.(type) {
 	case *sqlite.Store:

@@ -21,6 +21,7 @@ import (
 
 func (a *app) serveCmd() *cobra.Command {
 	var addr, logFormat string
+	var jobTimeout, rescueAfter time.Duration
 	c := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the HTTP server: health, metrics and the tenant APIs",
@@ -49,6 +50,7 @@ func (a *app) serveCmd() *cobra.Command {
 				}
 				tenants[t.ID()] = t
 			}
+			a.jobTimeout, a.rescueAfter = jobTimeout, rescueAfter
 			eng, err := a.startEngine(cmd.Context(), cfg, svc, tenants)
 			if err != nil {
 				return err
@@ -105,6 +107,8 @@ func (a *app) serveCmd() *cobra.Command {
 	}
 	c.Flags().StringVar(&addr, "addr", "127.0.0.1:8080", "address to listen on")
 	c.Flags().StringVar(&logFormat, "log-format", "text", "log format: text or json")
+	c.Flags().DurationVar(&jobTimeout, "job-timeout", time.Minute, "longest one operation may run before it counts as failed (and is retried)")
+	c.Flags().DurationVar(&rescueAfter, "rescue-after", 10*time.Minute, "how long an operation may stay running before it is taken to have died with its replica and is worked again (must exceed --job-timeout)")
 	return c
 }
 

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -40,8 +41,10 @@ type app struct {
 	// database, when set (a postgres:// URL), selects PostgreSQL instead of
 	// the embedded SQLite database in dataDir.
 	database string
-	out, err io.Writer
-	log      *slog.Logger
+	// jobTimeout and rescueAfter tune the queue (serve flags).
+	jobTimeout, rescueAfter time.Duration
+	out, err                io.Writer
+	log                     *slog.Logger
 }
 
 func envOr(key, def string) string {
