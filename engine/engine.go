@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -254,4 +255,19 @@ func (e *Engine) startClocks(ctx context.Context, tx store.Tx, ops []plan.Operat
 		}
 	}
 	return nil
+}
+
+// Jobs describes the unfinished operations, for diagnostics.
+func (e *Engine) Jobs(ctx context.Context) (string, error) {
+	res, err := e.client.JobList(ctx, river.NewJobListParams().
+		States(rivertype.JobStateAvailable, rivertype.JobStateRunning, rivertype.JobStateRetryable,
+			rivertype.JobStateScheduled, rivertype.JobStatePending).First(50))
+	if err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	for _, j := range res.Jobs {
+		fmt.Fprintf(&b, "%d %s %s at %s: %s\n", j.ID, j.Kind, j.State, j.ScheduledAt.Format(time.RFC3339), j.EncodedArgs)
+	}
+	return b.String(), nil
 }

@@ -98,7 +98,8 @@ func (b *testBundle) waitIdle(t *testing.T) {
 		case <-b.events:
 		case <-time.After(100 * time.Millisecond):
 		case <-deadline:
-			t.Fatalf("queue not idle: %d jobs left", n)
+			res, _ := b.eng.Jobs(b.ctx)
+			t.Fatalf("queue not idle: %d jobs left: %s", n, res)
 		}
 	}
 }
@@ -376,4 +377,37 @@ func TestPreHirePreparedThenOpenedOnStart(t *testing.T) {
 	pl, err := b.tenant.Plan(b.ctx, "E7")
 	require.NoError(t, err)
 	require.Empty(t, pl.Operations, "the known state followed every step")
+}
+
+// A rate-limited operation is snoozed (River: "scheduled"); waiting for the
+// queue must wait for it, but not for a delete delayed on purpose.
+func TestPendingCountsSnoozedNotDelayed(t *testing.T) {
+	t.Parallel()
+	b := setup(t, 1)
+	b.importFile(t, "roster-day1.csv")
+	var mu sync.Mutex
+	limited := 0
+	b.apps["slack"].FailWith(func(call string) error {
+		mu.Lock()
+		defer mu.Unlock()
+		if call == "ensure E1002" && limited == 0 {
+			limited++
+			return connector.NewRateLimited(errors.New("429"), 700*time.Millisecond)
+		}
+		return nil
+	})
+	delayed := plan.Operation{Person: "E1003", App: "slack", Action: plan.Delete, Class: plan.Leaver,
+		NotBefore: time.Now().Add(30 * 24 * time.Hour)}
+	require.NoError(t, b.svc.Store.Write(b.ctx, "acme", func(tx store.Tx) error {
+		_, err := b.eng.Enqueue(b.ctx, tx, []plan.Operation{
+			{Person: "E1002", App: "slack", Action: plan.Create, Class: plan.Joiner}, delayed})
+		return err
+	}))
+	b.start(t)
+	require.Eventually(t, func() bool { return b.apps["slack"].Calls("ensure E1002") == 1 }, 10*time.Second, 5*time.Millisecond)
+	n, err := b.eng.Pending(b.ctx)
+	require.NoError(t, err)
+	require.Equal(t, 1, n, "the snoozed create still counts; the month-away delete does not")
+	b.waitIdle(t)
+	require.Equal(t, 2, b.apps["slack"].Calls("ensure E1002"), "waited for the snoozed operation to run")
 }

@@ -53,10 +53,14 @@ func (q riverQueue[TTx]) Pending(ctx context.Context, kind string) (int, error) 
 	return q.count(ctx, kind)
 }
 
-// pendingSQL counts a kind's unfinished jobs on River's table: progress
-// polling must not cost more than the work it watches.
-const pendingSQL = `SELECT count(*) FROM river_job
-	WHERE state IN ('available', 'running', 'retryable', 'pending') AND kind = `
+// pendingSQL counts a kind's unfinished jobs on River's table (progress
+// polling must not cost more than the work it watches): waiting, running,
+// retrying, and scheduled — a rate-limited operation is snoozed into
+// "scheduled" — but not operations delayed on purpose (a delete after the
+// app's delay carries notBefore). %s is how the dialect reads args as text.
+const pendingSQL = `SELECT count(*) FROM river_job WHERE kind = %s AND (
+	state IN ('available', 'running', 'retryable', 'pending')
+	OR (state = 'scheduled' AND %s NOT LIKE '%%"notBefore"%%'))`
 
 func newRiver[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], cfg *river.Config) (*river.Client[TTx], error) {
 	m, err := rivermigrate.New(driver, nil)
@@ -87,7 +91,7 @@ func sqliteQueue(ctx context.Context, db *sql.DB, cfg *river.Config) (queue, err
 			return st.SQLTx(), nil
 		},
 		count: func(ctx context.Context, kind string) (n int, err error) {
-			err = db.QueryRowContext(ctx, pendingSQL+"?", kind).Scan(&n)
+			err = db.QueryRowContext(ctx, fmt.Sprintf(pendingSQL, "?", "json(args)"), kind).Scan(&n)
 			return n, err
 		},
 	}, nil
@@ -125,7 +129,7 @@ func postgresQueue(ctx context.Context, pool *pgxpool.Pool, cfg *river.Config) (
 			return pt.PgxTx()
 		},
 		count: func(ctx context.Context, kind string) (n int, err error) {
-			err = pool.QueryRow(ctx, pendingSQL+"$1", kind).Scan(&n)
+			err = pool.QueryRow(ctx, fmt.Sprintf(pendingSQL, "$1", "args::text"), kind).Scan(&n)
 			return n, err
 		},
 	}, nil
