@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tenure-dev/tenure/bench"
+	"github.com/tenure-dev/tenure/bench/scimload"
 )
 
 // benchCmd runs the end-to-end benchmarks recorded in BENCHMARKS.md. Each
@@ -29,6 +30,26 @@ func (a *app) benchCmd() *cobra.Command {
 			return err
 		}
 	}
+	var sw scimload.Workload
+	scimCmd := &cobra.Command{
+		Use:   "scim",
+		Short: "SCIM server vs SCIMMY (Node): req/s and p50/p99 of create, lookup, read and PATCH on 100,000 users",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			rep, err := scimload.Compare(cmd.Context(), sw)
+			rep.Print(a.out)
+			return err
+		},
+	}
+	f := scimCmd.Flags()
+	f.IntVar(&sw.Users, "users", scimload.DefaultUsers, "users pre-filled in each server")
+	f.IntVar(&sw.SmallUsers, "small-users", scimload.DefaultSmallUsers, "the smaller store userName lookups are also measured on")
+	f.IntVar(&sw.Requests, "requests", scimload.DefaultRequests, "timed requests per operation and round")
+	f.IntVar(&sw.Rounds, "rounds", scimload.DefaultRounds, "timed rounds per operation; the median round is shown")
+	f.IntVar(&sw.Concurrency, "concurrency", scimload.DefaultConcurrency, "requests in flight")
+	f.StringVar(&sw.SCIMMYDir, "scimmy-dir", "", "the SCIMMY server's folder (default: bench/scimmy in the working directory or a parent)")
+	c.AddCommand(scimCmd)
+
 	var genDir string
 	gen := &cobra.Command{
 		Use:   "gen --dir DIR",
