@@ -117,10 +117,10 @@ func startServe(t *testing.T, env []string, args ...string) (*exec.Cmd, string) 
 	return nil, ""
 }
 
-// Three `tenure serve` replicas on one PostgreSQL, a SCIM app as the target,
-// 1,000 leavers pushed through the HR events API; one replica is killed
-// with SIGKILL midway. Every leaver is deactivated at the target exactly
-// once, every leaver clock stops, and the audit chain verifies.
+// Three `tenure serve` replicas on one PostgreSQL, three SCIM apps as the
+// targets, 1,000 leavers pushed through the HR events API; one replica is
+// killed with SIGKILL midway. Every leaver is deactivated in every app
+// exactly once, every leaver clock stops, and the audit chain verifies.
 func TestServeReplicasLeaversExactlyOnce(t *testing.T) {
 	// Not parallel: it sets the environment the in-process CLI reads.
 	if testing.Short() {
@@ -129,19 +129,37 @@ func TestServeReplicasLeaversExactlyOnce(t *testing.T) {
 	db := pgURL(t)
 	b := setup(t)
 	const token = "target-secret-7f3a"
-	target := newSCIMTarget(t, token)
+	appIDs := []string{"github", "slack", "zendesk"}
+	targets := map[string]*scimTarget{}
+	var appsYAML, grants strings.Builder
+	for i, id := range appIDs {
+		targets[id] = newSCIMTarget(t, token)
+		tier := "standard"
+		if i == 0 {
+			tier = "crown-jewel"
+		}
+		fmt.Fprintf(&appsYAML, "      - {id: %s, tier: %s, owner: it-ops@acme.example, connector: {type: scim, url: %q, token_env: TARGET_TOKEN}}\n",
+			id, tier, targets[id].srv.URL+"/scim/v2")
+		fmt.Fprintf(&grants, "{app: %s}, ", id)
+	}
 	const n = 1000
 	cfg := fmt.Sprintf(`tenants:
   - id: acme
     guard: {max_removals_percent: 100, max_removals: 100000}
     apps:
-      - id: github
-        tier: crown-jewel
-        owner: it-ops@acme.example
-        connector: {type: scim, url: %q, token_env: TARGET_TOKEN}
-    roles: [{id: staff, grants: [{app: github}]}]
+%s    roles: [{id: staff, grants: [%s]}]
     birthright: [{name: everyone, when: "true", roles: [staff]}]
-`, target.srv.URL+"/scim/v2")
+`, appsYAML.String(), strings.TrimSuffix(grants.String(), ", "))
+	counts := func() (users, requests int, twice []string) {
+		for _, id := range appIDs {
+			u, r, tw := targets[id].counts()
+			users, requests = users+u, requests+r
+			for _, x := range tw {
+				twice = append(twice, id+"/"+x)
+			}
+		}
+		return users, requests, twice
+	}
 	require.NoError(t, os.WriteFile(b.path("replicas.yaml"), []byte(cfg), 0o600))
 	var roster strings.Builder
 	roster.WriteString("employeeId,email,startDate\n")
@@ -159,7 +177,7 @@ func TestServeReplicasLeaversExactlyOnce(t *testing.T) {
 	}
 	cli("tenant", "create", "acme")
 	cli("hr", "import", "--tenant", "acme", b.path("roster.csv"))
-	require.Contains(t, cli("apply", "--tenant", "acme"), "done.", "day one: 1,000 accounts created at the target")
+	require.Contains(t, cli("apply", "--tenant", "acme"), "done.", "day one: 1,000 accounts created in each of the 3 apps")
 	hrTok := strings.TrimSpace(cli("token", "create", "--tenant", "acme", "--scope", "hr:write"))
 
 	var replicas []*exec.Cmd
@@ -189,9 +207,9 @@ func TestServeReplicasLeaversExactlyOnce(t *testing.T) {
 	resp.Body.Close()
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 
-	require.Eventually(t, func() bool { users, _, _ := target.counts(); return users >= n/4 }, 120*time.Second, 20*time.Millisecond)
+	require.Eventually(t, func() bool { users, _, _ := counts(); return users >= 3*n/4 }, 180*time.Second, 20*time.Millisecond)
 	require.NoError(t, replicas[1].Process.Signal(syscall.SIGKILL))
-	killedAt, _, _ := target.counts()
+	killedAt, _, _ := counts()
 
 	require.Eventually(t, func() bool {
 		var rep struct {
@@ -201,15 +219,15 @@ func TestServeReplicasLeaversExactlyOnce(t *testing.T) {
 		return json.Unmarshal([]byte(out), &rep) == nil && len(rep.Open) == 0
 	}, 180*time.Second, 500*time.Millisecond, "leaver clocks never all stopped")
 
-	users, requests, twice := target.counts()
-	require.Equal(t, n, users, "every leaver deactivated at the target")
-	require.Empty(t, twice, "no leaver deactivated twice")
-	require.Equal(t, n, requests)
+	users, requests, twice := counts()
+	require.Equal(t, 3*n, users, "every leaver deactivated in every app")
+	require.Empty(t, twice, "no leaver deactivated twice in any app")
+	require.Equal(t, 3*n, requests)
 	require.Contains(t, cli("audit", "verify", "--tenant", "acme"), "entries intact")
 	for _, i := range []int{0, 2} {
 		require.NoError(t, replicas[i].Process.Signal(syscall.SIGTERM))
 		require.NoError(t, replicas[i].Wait(), "a replica stops cleanly on SIGTERM")
 	}
 	replicas = nil
-	t.Logf("replica 1 killed after %d of %d leavers; each deactivated exactly once", killedAt, n)
+	t.Logf("replica 1 killed after %d of %d removals; each done exactly once", killedAt, 3*n)
 }
