@@ -113,7 +113,7 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}},
 		Workers:              workers,
 		MaxAttempts:          cfg.MaxAttempts,
-		Logger:               cfg.Log,
+		Logger:               slog.New(quietShutdown{cfg.Log.Handler()}),
 		FetchPollInterval:    50 * time.Millisecond,
 		FetchCooldown:        10 * time.Millisecond,
 	}
