@@ -1,6 +1,6 @@
 //go:build unix
 
-package sqlite_test
+package conformance
 
 import (
 	"syscall"
@@ -8,10 +8,10 @@ import (
 	"time"
 )
 
-// cpuClock reports the process's CPU time (user and system, every thread,
+// CPUClock reports the process's CPU time (user and system, every thread,
 // GC included) per op beside the wall time: on a shared machine the wall
 // time says as much about the neighbours as about the code.
-type cpuClock struct {
+type CPUClock struct {
 	total   time.Duration
 	started time.Duration
 }
@@ -25,11 +25,11 @@ func cpuNow() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// start and stop bracket the timed part of one iteration.
-func (c *cpuClock) start() { c.started = cpuNow() }
-func (c *cpuClock) stop()  { c.total += cpuNow() - c.started }
+// Start and Stop bracket the timed part of one iteration.
+func (c *CPUClock) Start() { c.started = cpuNow() }
+func (c *CPUClock) Stop()  { c.total += cpuNow() - c.started }
 
 // report adds the cpu-ms/op metric.
-func (c *cpuClock) report(b *testing.B) {
+func (c *CPUClock) Report(b *testing.B) {
 	b.ReportMetric(float64(c.total)/float64(time.Millisecond)/float64(b.N), "cpu-ms/op")
 }
