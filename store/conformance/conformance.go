@@ -41,6 +41,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Receipts", receiptTests},
 		{"Clocks", clockTests},
 		{"SCIM", scimTests},
+		{"Errors", errorTests},
 		{"Isolation", isolationTests},
 	}
 	for _, g := range groups {

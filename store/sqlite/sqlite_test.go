@@ -3,7 +3,6 @@ package sqlite_test
 import (
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -12,7 +11,6 @@ import (
 	"github.com/tenure-dev/tenure/store"
 	"github.com/tenure-dev/tenure/store/conformance"
 	"github.com/tenure-dev/tenure/store/sqlite"
-	"github.com/tenure-dev/tenure/token"
 )
 
 // open gives each caller a new database file of its own.
@@ -85,39 +83,5 @@ func TestReopenKeepsData(t *testing.T) {
 		require.Equal(t, sealed.Hash, e.PrevHash)
 		require.Equal(t, int64(2), e.Seq)
 		return err
-	}))
-}
-
-func TestTokenOfAnotherTenantRefused(t *testing.T) {
-	t.Parallel()
-	s := open(t)
-	ctx := t.Context()
-	require.NoError(t, s.CreateTenant(ctx, "acme"))
-	require.NoError(t, s.Write(ctx, "acme", func(tx store.Tx) error {
-		err := tx.Tokens().Create(ctx, token.Token{ID: "t1", Tenant: "globex", Hash: []byte{1}, CreatedAt: time.Now()})
-		require.ErrorContains(t, err, `tenant "globex"`)
-		// An empty Tenant means the Tx's own, and reads back as it.
-		require.NoError(t, tx.Tokens().Create(ctx, token.Token{ID: "t2", Hash: []byte{1}}))
-		got, err := tx.Tokens().Get(ctx, "t2")
-		require.NoError(t, err)
-		require.Equal(t, "acme", got.Tenant)
-		return nil
-	}))
-}
-
-func TestErrorsNameTheirSubject(t *testing.T) {
-	t.Parallel()
-	s := open(t)
-	ctx := t.Context()
-	err := s.Read(ctx, "nobody", func(store.Tx) error { return nil })
-	require.EqualError(t, err, `tenant "nobody": no such tenant (not found)`)
-
-	require.NoError(t, s.CreateTenant(ctx, "acme"))
-	require.NoError(t, s.Read(ctx, "acme", func(tx store.Tx) error {
-		_, err := tx.People().Get(ctx, "E404")
-		require.EqualError(t, err, `person "E404": not found`)
-		err = tx.People().Put(ctx, person.Person{ID: "E1"})
-		require.ErrorContains(t, err, "read-only transaction")
-		return nil
 	}))
 }
