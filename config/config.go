@@ -211,6 +211,11 @@ type Connector struct {
 	TokenFile string `yaml:"token_file"`
 	// Timeout bounds one call to the app; 0 means the connector's default.
 	Timeout Duration `yaml:"timeout"`
+	// AllowLoopback lets a scim URL point at this machine (localhost,
+	// 127.0.0.0/8, ::1), which is refused by default so that a config
+	// cannot aim a token and requests at Tenure's own host. The quickstart's
+	// sandbox apps, served by Tenure itself on loopback, set it.
+	AllowLoopback bool `yaml:"allow_loopback"`
 }
 
 // Role bundles app access under one name.

@@ -376,6 +376,9 @@ func (v *validator) connector(c *Connector, p string) {
 				v.at(p+"."+f.key, "not used by a manual connector: its changes become tasks for the app's owner")
 			}
 		}
+		if c.AllowLoopback {
+			v.at(p+".allow_loopback", "not used by a manual connector: its changes become tasks for the app's owner")
+		}
 	default:
 		v.url(c, p+".url")
 		if c.Type == ConnectorSCIM && c.TokenEnv == "" && c.TokenFile == "" {

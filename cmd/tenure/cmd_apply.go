@@ -66,8 +66,9 @@ func (a *app) scimConnector(ctx context.Context, tenant string, app *config.App)
 		BaseURL: app.Connector.URL,
 		Token:   tok,
 		Timeout: app.Connector.Timeout.Duration,
-		// Loopback targets are refused unless a test or a local setup asks.
-		AllowLoopback: os.Getenv("TENURE_ALLOW_LOOPBACK_TARGETS") == "1",
+		// Loopback targets are refused unless the app's config (the
+		// quickstart's sandbox) or the process environment (tests) asks.
+		AllowLoopback: app.Connector.AllowLoopback || os.Getenv("TENURE_ALLOW_LOOPBACK_TARGETS") == "1",
 		Logger:        a.log.With("tenant", tenant, "app", app.ID),
 	})
 }
