@@ -291,4 +291,3 @@ func groupList(gs []string) string {
 	}
 	return strings.Join(gs, ", ")
 }
-
