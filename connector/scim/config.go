@@ -39,6 +39,9 @@ type Config struct {
 	// token_env or token_file. It is sent in the Authorization header only
 	// and never logged or put into errors.
 	Token string
+	// Auth, when set, authenticates instead of Token: Bearer, Basic or
+	// *OAuth2 (client credentials). Exactly one of Token and Auth is set.
+	Auth Auth
 	// Timeout bounds each request, body included; zero means
 	// DefaultTimeout. A request that runs past it is a Retryable error.
 	Timeout time.Duration
@@ -103,10 +106,12 @@ func (cfg *Config) check() (base string, idAttr scim.AttrPath, err error) {
 	}
 
 	switch {
-	case cfg.Token == "":
-		bad("token is empty (set token_env or token_file)")
-	case strings.IndexFunc(cfg.Token, func(r rune) bool { return r <= ' ' || r == 0x7f }) >= 0:
-		bad("token contains spaces or control characters")
+	case cfg.Auth != nil && cfg.Token != "":
+		bad("give a token or an auth, not both")
+	case cfg.Auth != nil:
+		errs = append(errs, cfg.Auth.check(cfg.AllowLoopback)...)
+	default:
+		errs = append(errs, Bearer(cfg.Token).check(cfg.AllowLoopback)...)
 	}
 	if cfg.Timeout < 0 {
 		bad("timeout %s is negative", cfg.Timeout)

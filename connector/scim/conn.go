@@ -19,7 +19,7 @@ import (
 // concurrent use.
 type Conn struct {
 	base     string // BaseURL without a trailing slash
-	token    string
+	auth     Auth
 	timeout  time.Duration
 	pageSize int
 	hc       *http.Client
@@ -73,7 +73,7 @@ func New(ctx context.Context, cfg Config) (*Conn, error) {
 	}
 	c := &Conn{
 		base:     base,
-		token:    cfg.Token,
+		auth:     cmp.Or[Auth](cfg.Auth, Bearer(cfg.Token)),
 		timeout:  cmp.Or(cfg.Timeout, DefaultTimeout),
 		pageSize: cmp.Or(cfg.PageSize, DefaultPageSize),
 		hc:       cfg.HTTPClient,
