@@ -67,6 +67,10 @@ type Config struct {
 	// an extension attribute qualified by its schema URN
 	// ("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber").
 	EmployeeIDAttr string
+	// Mapping maps SCIM attributes to templates over the person's fields
+	// (see the Mapping section of mapping.go and CheckMapping); nil maps
+	// only the built-in attributes.
+	Mapping map[string]string
 	// AllowLoopback accepts a BaseURL on a loopback address (localhost,
 	// 127.0.0.0/8, ::1), which is refused otherwise so that a tenant's
 	// configuration cannot aim the token and requests at Tenure's own
@@ -128,6 +132,10 @@ func (cfg *Config) check() (base string, idAttr scim.AttrPath, err error) {
 	idAttr, aerr := parseEmployeeIDAttr(cfg.EmployeeIDAttr)
 	if aerr != nil {
 		errs = append(errs, aerr)
+	} else {
+		for _, p := range CheckMapping(cfg.Mapping, cfg.EmployeeIDAttr) {
+			bad("mapping %s: %s", p.Attr, p.Msg)
+		}
 	}
 	return base, idAttr, errors.Join(errs...)
 }

@@ -25,6 +25,7 @@ type Conn struct {
 	hc       *http.Client
 	log      *slog.Logger
 	idAttr   scim.AttrPath
+	mapping  []mapped
 	sem      chan struct{}
 	limit    *bucket // nil: unlimited
 	now      func() time.Time
@@ -92,6 +93,7 @@ func New(ctx context.Context, cfg Config) (*Conn, error) {
 			},
 		}
 	}
+	c.mapping, _ = parseMapping(cfg.Mapping, cfg.EmployeeIDAttr) // checked above
 	c.limit = newBucket(cfg.RatePerSecond, time.Now)
 	if err := c.ready(ctx); err != nil {
 		if class, _ := connector.Classify(err); class == connector.Permanent {
