@@ -211,11 +211,68 @@ type Connector struct {
 	TokenFile string `yaml:"token_file"`
 	// Timeout bounds one call to the app; 0 means the connector's default.
 	Timeout Duration `yaml:"timeout"`
+	// Auth, for scim, authenticates with OAuth 2.0 client credentials or
+	// HTTP basic instead of a bearer token. Nil (or type bearer) means the
+	// bearer token of TokenEnv or TokenFile.
+	Auth *ConnectorAuth `yaml:"auth"`
+	// Concurrency caps the requests in flight to the app; 0 means the
+	// connector's default (4). Lower it for an app that cannot take many.
+	Concurrency int `yaml:"concurrency"`
+	// RateLimit caps the requests per second to the app, with a burst of
+	// one second's worth; 0 means no limit. Set it below the app's
+	// documented limit rather than learning it from 429s.
+	RateLimit float64 `yaml:"rate_limit"`
+	// Mapping, for scim, maps SCIM User attributes (core names such as
+	// title, sub-attributes such as name.formatted, or extension attributes
+	// qualified by their schema URN) to templates over the person: either
+	// person.FIELD, or text with {person.FIELD} placeholders. FIELD is one
+	// of employeeId, email, userName, givenName, familyName, displayName,
+	// department, title, managerId. Nil maps the built-ins only (userName,
+	// externalId, name, displayName, emails, active).
+	Mapping map[string]string `yaml:"mapping"`
 	// AllowLoopback lets a scim URL point at this machine (localhost,
 	// 127.0.0.0/8, ::1), which is refused by default so that a config
 	// cannot aim a token and requests at Tenure's own host. The quickstart's
 	// sandbox apps, served by Tenure itself on loopback, set it.
 	AllowLoopback bool `yaml:"allow_loopback"`
+}
+
+// Authentication types of ConnectorAuth.Type.
+const (
+	// AuthBearer sends the token of Connector.TokenEnv/TokenFile.
+	AuthBearer = "bearer"
+	// AuthOAuth2 gets tokens with the OAuth 2.0 client credentials grant
+	// (RFC 6749 §4.4) from TokenURL.
+	AuthOAuth2 = "oauth2"
+	// AuthBasic sends HTTP basic credentials (RFC 7617).
+	AuthBasic = "basic"
+)
+
+// AuthTypes are the accepted values of ConnectorAuth.Type.
+var AuthTypes = []string{AuthBearer, AuthOAuth2, AuthBasic}
+
+// ConnectorAuth says how a scim connector authenticates when it is not a
+// plain bearer token. Secrets are by reference only (*_env, *_file).
+type ConnectorAuth struct {
+	// Type is one of AuthTypes. Required.
+	Type string `yaml:"type"`
+	// TokenURL is the OAuth 2.0 token endpoint (https). oauth2 only.
+	TokenURL string `yaml:"token_url"`
+	// ClientID is the OAuth 2.0 client id (not a secret). oauth2 only.
+	ClientID string `yaml:"client_id"`
+	// ClientSecretEnv or ClientSecretFile holds the client secret; one of
+	// them, oauth2 only.
+	ClientSecretEnv  string `yaml:"client_secret_env"`
+	ClientSecretFile string `yaml:"client_secret_file"`
+	// Scopes are requested with each token; empty asks for the client's
+	// default scopes. oauth2 only.
+	Scopes []string `yaml:"scopes"`
+	// Username is the basic-auth user. basic only.
+	Username string `yaml:"username"`
+	// PasswordEnv or PasswordFile holds the password; one of them, basic
+	// only.
+	PasswordEnv  string `yaml:"password_env"`
+	PasswordFile string `yaml:"password_file"`
 }
 
 // Role bundles app access under one name.

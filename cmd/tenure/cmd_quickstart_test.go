@@ -115,6 +115,7 @@ func TestQuickstartConfigAimsEveryScimAppAtItsSandbox(t *testing.T) {
 		require.Equal(t, filepath.Join(dir, a.ID+".token"), a.Connector.TokenFile)
 		require.Empty(t, a.Connector.TokenEnv)
 		require.True(t, a.Connector.AllowLoopback)
+		require.Zero(t, a.Connector.RateLimit, "the sandbox has no rate limit")
 		_, ok := f.Tenant("sandbox-" + a.ID)
 		require.True(t, ok, "sandbox tenant for %s", a.ID)
 	}

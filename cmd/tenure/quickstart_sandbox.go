@@ -36,7 +36,8 @@ func sandboxTenant(app string) string { return "sandbox-" + app }
 // token in tokenDir/APP.token, and appends the sandbox tenants. It returns
 // the new config and the rewritten apps in file order. The example's
 // comments and layout are kept; only the url and token_env lines of scim
-// connectors change.
+// connectors change, and their rate_limit lines go: the sandbox has no
+// limit to respect, and the demo should take a second, not half a minute.
 func quickstartConfig(example []byte, base, tokenDir string) ([]byte, []string, error) {
 	var out bytes.Buffer
 	var apps []string
@@ -54,6 +55,8 @@ func quickstartConfig(example []byte, base, tokenDir string) ([]byte, []string, 
 			apps = append(apps, app)
 		case scim && strings.HasPrefix(trim, "url: "):
 			line = indent + "url: " + base + "/t/" + sandboxTenant(app) + "/scim/v2"
+		case scim && strings.HasPrefix(trim, "rate_limit: "):
+			continue
 		case scim && strings.HasPrefix(trim, "token_env: "):
 			line = indent + "token_file: " + filepath.Join(tokenDir, app+".token") + "\n" +
 				indent + "allow_loopback: true          # the sandbox is served on this machine"
