@@ -17,6 +17,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/riverqueue/river"
+
 	"github.com/tenure-dev/tenure/account"
 	"github.com/tenure-dev/tenure/connector"
 	scimconn "github.com/tenure-dev/tenure/connector/scim"
@@ -250,70 +252,86 @@ type clockRow struct {
 }
 
 // waitRemoved waits until every app's clock of each person in want is
-// stopped, waking on the engine's job events, and returns the latest stop
-// per person.
+// stopped and returns the latest stop per person. With poll 0 it wakes on
+// the engine's job events (a single leaver: no polling delay); otherwise
+// it looks every poll, which under load costs less than thousands of
+// events. The times come from the clocks' records either way, so how
+// often it looks does not change them.
 func (p *provEnv) waitRemoved(ctx context.Context, want map[string]bool, poll time.Duration) (map[string]time.Time, error) {
-	events, cancel := p.eng.Subscribe()
-	defer cancel()
-	for {
-		cs, err := p.clocks(ctx, false)
+	// The clocks start in the transaction that queues the removals, so
+	// once the POST has returned, none open means all stopped; only the
+	// open ones are read while waiting, the stopped ones once at the end.
+	_, err := waitFor(ctx, p, poll, func() (struct{}, bool, error) {
+		cs, err := p.clocks(ctx, true)
 		if err != nil {
-			return nil, err
+			return struct{}{}, false, err
 		}
-		done, last := map[string]int{}, map[string]time.Time{}
-		open := 0
 		for _, c := range cs {
-			if !want[c.person] {
-				continue
+			if want[c.person] {
+				return struct{}{}, false, nil
 			}
-			if c.stopped.IsZero() {
-				open++
-				continue
-			}
+		}
+		return struct{}{}, true, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	cs, err := p.clocks(ctx, false)
+	if err != nil {
+		return nil, err
+	}
+	done, last := map[string]int{}, map[string]time.Time{}
+	for _, c := range cs {
+		if want[c.person] {
 			done[c.person]++
 			if c.stopped.After(last[c.person]) {
 				last[c.person] = c.stopped
 			}
 		}
-		complete := open == 0 && len(done) == len(want)
-		for id := range want {
-			if done[id] != len(p.apps) {
-				complete = false
-			}
-		}
-		if complete {
-			return last, nil
-		}
-		select {
-		case <-ctx.Done():
-			return nil, fmt.Errorf("bench: waiting for removals: %w", ctx.Err())
-		case <-events:
-			if poll > 0 {
-				// Under load, look at most every poll: the stop times come
-				// from the records, so looking less often changes nothing.
-				select {
-				case <-time.After(poll):
-				case <-ctx.Done():
-				}
-			}
-		case <-time.After(250 * time.Millisecond):
+	}
+	for id := range want {
+		if done[id] != len(p.apps) {
+			return nil, fmt.Errorf("bench: %s has %d stopped clocks, want one per app (%d)", id, done[id], len(p.apps))
 		}
 	}
+	return last, nil
 }
 
-func (p *provEnv) idle(ctx context.Context) error {
-	events, cancel := p.eng.Subscribe()
-	defer cancel()
-	for {
+// idle waits for the queue to drain (see waitRemoved for poll).
+func (p *provEnv) idle(ctx context.Context, poll time.Duration) error {
+	_, err := waitFor(ctx, p, poll, func() (struct{}, bool, error) {
 		n, err := p.eng.Pending(ctx)
-		if err != nil || n == 0 {
-			return err
+		return struct{}{}, n == 0, err
+	})
+	return err
+}
+
+// waitFor calls check until it reports done: after each job event when
+// poll is 0, else every poll.
+func waitFor[T any](ctx context.Context, p *provEnv, poll time.Duration, check func() (T, bool, error)) (T, error) {
+	var events <-chan *river.Event
+	if poll == 0 {
+		ev, cancel := p.eng.Subscribe()
+		defer cancel()
+		events, poll = ev, 250*time.Millisecond
+	}
+	for {
+		v, ok, err := check()
+		if err != nil || ok {
+			return v, err
 		}
 		select {
 		case <-ctx.Done():
-			return ctx.Err()
+			return v, fmt.Errorf("bench: waiting: %w", ctx.Err())
 		case <-events:
-		case <-time.After(100 * time.Millisecond):
+			for drained := false; !drained; { // take every event already sent
+				select {
+				case <-events:
+				default:
+					drained = true
+				}
+			}
+		case <-time.After(poll):
 		}
 	}
 }
@@ -381,7 +399,7 @@ func Leaver(ctx context.Context, dir string, apps, single, mass, joiners, worker
 			return res, err
 		}
 		lat = append(lat, last[personID(i)].Sub(t0))
-		if err := p.idle(ctx); err != nil { // the sessions tasks: idle again before the next
+		if err := p.idle(ctx, 0); err != nil { // the sessions tasks: idle again before the next
 			return res, err
 		}
 	}
@@ -433,7 +451,7 @@ func Leaver(ctx context.Context, dir string, apps, single, mass, joiners, worker
 				float64((cpuTime()-cpu0).Microseconds())/1000/float64(mass*apps), loadavg())})
 		if joiners > 0 {
 			if err := timed(&res, fmt.Sprintf("then the %d joiner ops finish", joiners*apps), func() (string, error) {
-				return fmt.Sprintf("load %s", loadavg()), p.idle(ctx)
+				return fmt.Sprintf("load %s", loadavg()), p.idle(ctx, 200*time.Millisecond)
 			}); err != nil {
 				return res, err
 			}
@@ -461,7 +479,7 @@ func Joiner(ctx context.Context, dir string, n, workers int) (Result, error) {
 		if err := p.post(ctx, evs); err != nil {
 			return "", err
 		}
-		return "", p.idle(ctx)
+		return "", p.idle(ctx, 50*time.Millisecond)
 	})
 	if err != nil {
 		return res, err
