@@ -37,6 +37,8 @@ func TestSCIMConnectorOptions(t *testing.T) {
 `, nil},
 		{"basic complete", `          auth: {type: basic, username: tenure, password_env: GITHUB_PASSWORD}
 `, nil},
+		{"oauth2 over http", `          auth: {type: oauth2, token_url: "http://login.example/t", client_id: c, client_secret_env: S}
+`, []want{{"tenants[0].apps[0].connector.auth.token_url", 9, 43, "only over https"}}},
 		{"bearer in an auth block", `          auth: {type: bearer}
           token_env: GITHUB_SCIM_TOKEN
 `, nil},

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"net/mail"
+	"net/netip"
 	"net/url"
 	"regexp"
 	"slices"
@@ -484,13 +485,13 @@ func (v *validator) scimOptions(c *Connector, p string) {
 		v.at(joinKey(p+".mapping", pr.Attr), "%s", pr.Msg)
 	}
 	if c.Auth != nil && scim {
-		v.auth(c.Auth, p+".auth")
+		v.auth(c.Auth, p+".auth", c.AllowLoopback)
 	}
 }
 
 // auth checks a connector's auth block: the keys its type needs, none it
 // does not use, and secrets only by reference.
-func (v *validator) auth(a *ConnectorAuth, p string) {
+func (v *validator) auth(a *ConnectorAuth, p string, allowLoopback bool) {
 	uses := map[string][]string{
 		AuthBearer: nil,
 		AuthOAuth2: {"token_url", "client_id", "client_secret_env", "client_secret_file", "scopes"},
@@ -536,6 +537,8 @@ func (v *validator) auth(a *ConnectorAuth, p string) {
 			v.at(p+".token_url", "%q is not an absolute https:// URL", a.TokenURL)
 		} else if u.User != nil {
 			v.at(p+".token_url", "credentials do not belong in the URL: use client_id and client_secret_env or client_secret_file")
+		} else if u.Scheme == "http" && !(allowLoopback && loopbackHost(u.Hostname())) {
+			v.at(p+".token_url", "%q: the client secret is sent only over https (http only on this machine, with allow_loopback)", a.TokenURL)
 		}
 		if a.ClientID == "" {
 			v.at(p+".client_id", "required for auth type oauth2")
@@ -554,4 +557,14 @@ func (v *validator) auth(a *ConnectorAuth, p string) {
 		}
 		secretRef("password", "password_env", a.PasswordEnv, "password_file", a.PasswordFile)
 	}
+}
+
+// loopbackHost reports whether host names this machine: localhost or a
+// loopback IP literal (no DNS lookup).
+func loopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.Unmap().IsLoopback()
 }
