@@ -48,7 +48,7 @@ var ErrForbidden = errors.New("destination not allowed")
 // GCP, Azure, …) is link-local and refused with its range; these are the
 // ones outside it.
 var metadata = []netip.Prefix{
-	netip.MustParsePrefix("fd00:ec2::254/128"), // AWS IMDS over IPv6
+	netip.MustParsePrefix("fd00:ec2::254/128"),  // AWS IMDS over IPv6
 	netip.MustParsePrefix("100.100.100.200/32"), // Alibaba Cloud
 }
 
