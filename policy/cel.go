@@ -40,6 +40,9 @@ var Fields = map[string]*cel.Type{
 	"endDate":        cel.TimestampType,
 	"attributes":     cel.MapType(cel.StringType, cel.StringType),
 	"groups":         cel.ListType(cel.StringType),
+	// sourceGroups is groups by SCIM source: "Engineering" in
+	// person.sourceGroups["okta"] trusts only the okta token's groups.
+	"sourceGroups": cel.MapType(cel.StringType, cel.ListType(cel.StringType)),
 }
 
 var (
