@@ -24,6 +24,7 @@ import (
 type testBundle struct {
 	ctx context.Context
 	svc *lifecycle.Service
+	tn  *lifecycle.Tenant
 	s   *scimsp.Store
 }
 
@@ -40,13 +41,22 @@ func setup(t *testing.T) *testBundle {
 	require.NoError(t, svc.CreateTenant(ctx, "acme"))
 	tn, err := svc.Tenant(lifecycle.FromConfig(cfg))
 	require.NoError(t, err)
-	return &testBundle{ctx: ctx, svc: svc, s: scimsp.New(svc, tn, "default", nil)}
+	return &testBundle{ctx: ctx, svc: svc, tn: tn, s: scimsp.New(svc, tn, "default", nil)}
 }
 
-// Tenure's SCIM store behaves as the handler's port requires.
+// Tenure's SCIM store behaves as the handler's port requires, for the
+// default source and for a named one.
 func TestStoreConformance(t *testing.T) {
 	t.Parallel()
 	storetest.Run(t, func(t *testing.T) server.Store { return setup(t).s })
+}
+
+func TestStoreConformanceNamedSource(t *testing.T) {
+	t.Parallel()
+	storetest.Run(t, func(t *testing.T) server.Store {
+		b := setup(t)
+		return scimsp.New(b.svc, b.tn, "okta", nil)
+	})
 }
 
 func (b *testBundle) person(t *testing.T, id string) (person.Person, error) {
