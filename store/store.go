@@ -72,7 +72,8 @@ type Tx interface {
 	Receipts() Receipts
 	Tasks() Tasks
 	Clocks() Clocks
-	SCIM() SCIMResources
+	// SCIM is one source's SCIM resources (see SCIMResources).
+	SCIM(source string) SCIMResources
 }
 
 // People is the tenant's roster.
@@ -241,7 +242,10 @@ type SCIMResource struct {
 	Data       json.RawMessage
 }
 
-// SCIMResources stores the tenant's SCIM resources.
+// SCIMResources stores the SCIM resources one source (an identity
+// provider, named by its token) pushed to the tenant. Each source is its
+// own namespace, as each tenant is: ids and unique names are per source,
+// and no call sees or changes another source's resources.
 type SCIMResources interface {
 	// Get returns one resource; ErrNotFound if absent.
 	Get(ctx context.Context, typ, id string) (SCIMResource, error)
@@ -250,7 +254,7 @@ type SCIMResources interface {
 	// ByExternalID returns the resources of typ with that external id.
 	ByExternalID(ctx context.Context, typ, externalID string) ([]SCIMResource, error)
 	// Put inserts or replaces a resource by (type, id); ErrConflict if
-	// another resource of the type has its Name.
+	// another resource of the type in the source has its Name.
 	Put(ctx context.Context, r SCIMResource) error
 	// Delete removes a resource; ErrNotFound if absent.
 	Delete(ctx context.Context, typ, id string) error
