@@ -182,7 +182,13 @@ func (c *Conn) groupsOf(ctx context.Context, dns []string) (map[string][]string,
 	for chunk := range slices.Chunk(dns, groupBatch) {
 		want := make(map[string]bool, len(chunk))
 		var ors strings.Builder
-		vr := &valuesReturn{}
+		// The control filters every attribute it names and drops the rest,
+		// so the group name is asked for too.
+		namePresent, err := goldap.CompileFilter("(" + c.s.GroupNameAttr + "=*)")
+		if err != nil {
+			return nil, connector.NewPermanent(fmt.Errorf("ldap: group name filter: %w", err), "")
+		}
+		vr := &valuesReturn{items: []*ber.Packet{namePresent}}
 		for _, dn := range chunk {
 			want[normDN(dn)] = true
 			f := c.memberFilter(dn)
@@ -202,7 +208,7 @@ func (c *Conn) groupsOf(ctx context.Context, dns []string) (map[string][]string,
 		for _, g := range es {
 			name := g.GetEqualFoldAttributeValue(c.s.GroupNameAttr)
 			for _, v := range g.GetEqualFoldAttributeValues(ma) {
-				if k := normDN(stripUID(v)); want[k] && !slices.Contains(out[k], name) {
+				if k := normDN(v); want[k] && !slices.Contains(out[k], name) {
 					out[k] = append(out[k], name)
 				}
 			}
@@ -212,15 +218,6 @@ func (c *Conn) groupsOf(ctx context.Context, dns []string) (map[string][]string,
 		slices.Sort(names)
 	}
 	return out, nil
-}
-
-// stripUID drops the optional "#'0101'B" unique identifier of a
-// uniqueMember value (RFC 4517 NameAndOptionalUID).
-func stripUID(v string) string {
-	if i := strings.LastIndex(v, "#'"); i > 0 && strings.HasSuffix(v, "'B") {
-		return v[:i]
-	}
-	return v
 }
 
 // oidValuesReturn is the matched-values control of RFC 3876.

@@ -3,6 +3,7 @@ package ldap
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"strings"
 	"testing"
 
@@ -53,6 +54,7 @@ func testConfig(srv *ldaptest.Server) Config {
 		BindPassword: srv.RootPW,
 		UserBaseDN:   ldaptest.PeopleDN,
 		GroupBaseDN:  ldaptest.GroupsDN,
+		Logger:       slog.New(slog.DiscardHandler),
 	}
 }
 

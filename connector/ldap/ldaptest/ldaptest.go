@@ -213,9 +213,11 @@ func (s *Server) run(withTLS bool) error {
 		ldaps = fmt.Sprintf("ldaps://127.0.0.1:%d", p2)
 		urls += " " + ldaps + "/"
 	}
-	// -d 32768 (LDAP_DEBUG_NONE) keeps slapd in the foreground, so it is
-	// our child to kill, and prints only its startup and fatal messages.
-	cmd := exec.Command(Slapd, "-f", filepath.Join(s.Dir, "slapd.conf"), "-h", urls, "-d", "32768")
+	// -d 8 (LDAP_DEBUG_CONNS) keeps slapd in the foreground, so it is our
+	// child to kill, and logs "daemon: added <fd>r listener=0x…" once a
+	// listening socket is open: the readiness signal ("slapd starting"
+	// comes before the sockets listen).
+	cmd := exec.Command(Slapd, "-f", filepath.Join(s.Dir, "slapd.conf"), "-h", urls, "-d", "8")
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		return err
@@ -223,19 +225,25 @@ func (s *Server) run(withTLS bool) error {
 	if err := cmd.Start(); err != nil {
 		return err
 	}
+	listeners := strings.Count(urls, "://")
 	exited := make(chan struct{})
 	started := make(chan struct{})
-	var log bytes.Buffer
+	var log bytes.Buffer // the startup log, for the error if it fails
 	var logMu sync.Mutex
 	go func() {
 		sc := bufio.NewScanner(stderr)
-		once := sync.Once{}
 		for sc.Scan() {
+			line := sc.Text()
+			if listeners == 0 {
+				continue // drain: slapd blocks on a full pipe
+			}
 			logMu.Lock()
-			log.WriteString(sc.Text() + "\n")
+			log.WriteString(line + "\n")
 			logMu.Unlock()
-			if strings.Contains(sc.Text(), "slapd starting") {
-				once.Do(func() { close(started) })
+			if strings.Contains(line, "daemon: added") && strings.Contains(line, "listener=0x") {
+				if listeners--; listeners == 0 {
+					close(started)
+				}
 			}
 		}
 		_ = cmd.Wait()
