@@ -324,7 +324,7 @@ func (s *Server) writeCerts() error {
 	}
 	s.CAFile = filepath.Join(s.Dir, "ca.pem")
 	files := map[string][]byte{
-		s.CAFile:                            pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}),
+		s.CAFile:                           pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}),
 		filepath.Join(s.Dir, "server.pem"): pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
 		filepath.Join(s.Dir, "server.key"): pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}),
 	}
