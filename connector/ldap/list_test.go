@@ -73,19 +73,25 @@ func checkListing(t *testing.T, all []account.Account, n int) {
 	for _, a := range all {
 		require.False(t, seen[a.ExternalID], "duplicate %s", a.ExternalID)
 		seen[a.ExternalID] = true
-		var i int
-		_, err := fmt.Sscanf(a.UserName, "u%05d", &i)
-		require.NoError(t, err, a.UserName)
-		require.Equal(t, fmt.Sprintf("E%05d", i), a.PersonID)
-		require.Equal(t, wantEntitlements(i), a.Entitlements, a.UserName)
-		require.Equal(t, a.UserName+"@acme.example", a.Attributes["email"])
-		require.Equal(t, fmt.Sprintf("User %d", i), a.Attributes["displayName"])
-		want := account.Enabled
-		if i%10 == 0 {
-			want = account.Disabled
-		}
-		require.Equal(t, want, a.State, a.UserName)
+		checkSeeded(t, a)
 	}
+}
+
+// checkSeeded verifies one account of seedPeople against its number.
+func checkSeeded(t testing.TB, a account.Account) {
+	t.Helper()
+	var i int
+	_, err := fmt.Sscanf(a.UserName, "u%05d", &i)
+	require.NoError(t, err, a.UserName)
+	require.Equal(t, fmt.Sprintf("E%05d", i), a.PersonID)
+	require.Equal(t, wantEntitlements(i), a.Entitlements, a.UserName)
+	require.Equal(t, a.UserName+"@acme.example", a.Attributes["email"])
+	require.Equal(t, fmt.Sprintf("User %d", i), a.Attributes["displayName"])
+	want := account.Enabled
+	if i%10 == 0 {
+		want = account.Disabled
+	}
+	require.Equal(t, want, a.State, a.UserName)
 }
 
 func TestListPages(t *testing.T) {
