@@ -123,6 +123,13 @@ type Config struct {
 	// GroupNameAttr holds an entitlement's name on a group (group_name_attr);
 	// empty means DefaultGroupNameAttr.
 	GroupNameAttr string
+	// MemberOfAttr, when set, reads an account's groups from this
+	// attribute of its own entry (member_of_attr: "memberOf", kept by
+	// OpenLDAP's memberof overlay or Active Directory) instead of
+	// searching the groups: a listing then costs one search per page
+	// however big the groups are. Only values under GroupBaseDN whose RDN
+	// is GroupNameAttr count. Grant and Revoke still write the groups.
+	MemberOfAttr string
 	// EmptyGroupMember is written when the last member leaves a group,
 	// whose schema requires at least one (empty_group_member); empty means
 	// the group's own DN. It is never reported as an account.
@@ -325,6 +332,9 @@ func (cfg *Config) settings() (*settings, error) {
 	s.GroupNameAttr = or(s.GroupNameAttr, DefaultGroupNameAttr)
 	if !validAttr(s.GroupNameAttr) {
 		bad("group_name_attr %q is not an attribute name", s.GroupNameAttr)
+	}
+	if s.MemberOfAttr != "" && !validAttr(s.MemberOfAttr) {
+		bad("member_of_attr %q is not an attribute name", s.MemberOfAttr)
 	}
 	s.OwnerAttr = or(s.OwnerAttr, DefaultOwnerAttr)
 	if !validAttr(s.OwnerAttr) {

@@ -136,7 +136,7 @@ func (e errorString) Error() string { return string(e) }
 
 func TestValuesReturnControlTrimsMembers(t *testing.T) {
 	t.Parallel()
-	b := setup(t, setupOpts{server: ldaptest.Options{Seed: seedPeople(50, GroupOfNames)}})
+	b := setup(t, setupOpts{server: ldaptest.Options{Seed: seedPeople(50, GroupOfNames, false)}})
 	dn := "uid=u00007," + ldaptest.PeopleDN
 	f, err := goldap.CompileFilter("(member=" + goldap.EscapeFilter(dn) + ")")
 	require.NoError(t, err)

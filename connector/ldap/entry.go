@@ -28,6 +28,28 @@ func (s *settings) userAttrs() []string {
 	for _, a := range m.Extra {
 		out = append(out, a)
 	}
+	if s.MemberOfAttr != "" {
+		out = append(out, s.MemberOfAttr)
+	}
+	return out
+}
+
+// memberOf reads an entry's groups from MemberOfAttr: the names of the
+// groups under the groups base, sorted.
+func (s *settings) memberOf(e *goldap.Entry) []string {
+	var out []string
+	for _, v := range e.GetEqualFoldAttributeValues(s.MemberOfAttr) {
+		dn, err := goldap.ParseDN(v)
+		if err != nil || len(dn.RDNs) == 0 || !s.groupBase.AncestorOfFold(dn) {
+			continue
+		}
+		for _, tv := range dn.RDNs[0].Attributes {
+			if strings.EqualFold(tv.Type, s.GroupNameAttr) && !slices.Contains(out, tv.Value) {
+				out = append(out, tv.Value)
+			}
+		}
+	}
+	slices.Sort(out)
 	return out
 }
 

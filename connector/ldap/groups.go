@@ -173,10 +173,20 @@ func (c *Conn) moveMemberships(ctx context.Context, from, to string) error {
 // (RFC 3876) asks the server to send only the matching member values, not
 // every member of every large group. Servers that ignore it send them all
 // and the result is the same, only slower.
-func (c *Conn) groupsOf(ctx context.Context, dns []string) (map[string][]string, error) {
+func (c *Conn) groupsOf(ctx context.Context, entries []*goldap.Entry) (map[string][]string, error) {
 	out := map[string][]string{}
-	if c.s.groupBase == nil || len(dns) == 0 {
+	if c.s.groupBase == nil || len(entries) == 0 {
 		return out, nil
+	}
+	if c.s.MemberOfAttr != "" {
+		for _, e := range entries {
+			out[normDN(e.DN)] = c.s.memberOf(e)
+		}
+		return out, nil
+	}
+	dns := make([]string, len(entries))
+	for i, e := range entries {
+		dns[i] = e.DN
 	}
 	ma := c.s.GroupStyle.memberAttr()
 	for chunk := range slices.Chunk(dns, groupBatch) {

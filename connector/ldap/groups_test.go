@@ -11,10 +11,28 @@ import (
 
 func TestGrantRevoke(t *testing.T) {
 	t.Parallel()
-	for _, style := range []GroupStyle{GroupOfNames, GroupOfUniqueNames} {
-		t.Run(string(style), func(t *testing.T) {
+	tests := []struct {
+		style    GroupStyle
+		memberOf bool // entitlements read from the memberof overlay's memberOf
+	}{
+		{GroupOfNames, false},
+		{GroupOfUniqueNames, false},
+		{GroupOfNames, true},
+		{GroupOfUniqueNames, true},
+	}
+	for _, tt := range tests {
+		style := tt.style
+		name := string(style)
+		var opts setupOpts
+		opts.config = func(c *Config) { c.GroupStyle = style }
+		if tt.memberOf {
+			name += "/memberOf"
+			opts.server.MemberOf = string(style)
+			opts.config = func(c *Config) { c.GroupStyle, c.MemberOfAttr = style, "memberOf" }
+		}
+		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			b := setup(t, setupOpts{config: func(c *Config) { c.GroupStyle = style }})
+			b := setup(t, opts)
 			ctx := context.Background()
 			bob := connector.Subject{PersonID: "E2", UserName: "bob", FamilyName: "B"}
 			for _, s := range []connector.Subject{ann(), bob} {

@@ -198,7 +198,7 @@ func (c *Conn) accounts(ctx context.Context, entries []*goldap.Entry) ([]account
 		page[i] = c.s.toAccount(e, now)
 		ptrs[i] = &page[i]
 	}
-	groups, err := c.groupsOf(ctx, dns)
+	groups, err := c.groupsOf(ctx, entries)
 	if err != nil {
 		return nil, err
 	}

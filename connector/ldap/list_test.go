@@ -16,13 +16,20 @@ import (
 
 // seedPeople writes n people u00000…, every tenth locked, and groups:
 // "all" holds everyone, "team-0".."team-2" hold i%3, "odd" the odd ones.
-func seedPeople(n int, style GroupStyle) func(io.Writer) error {
+// With memberOf, each person lists their groups in memberOf, as the
+// memberof overlay would have (slapadd does not run it).
+func seedPeople(n int, style GroupStyle, memberOf bool) func(io.Writer) error {
 	return func(w io.Writer) error {
 		for i := range n {
 			uid := fmt.Sprintf("u%05d", i)
 			lock := ""
 			if i%10 == 0 {
 				lock = "pwdAccountLockedTime: " + DefaultLockValue + "\n"
+			}
+			if memberOf {
+				for _, g := range wantEntitlements(i) {
+					lock += "memberOf: cn=" + g + "," + ldaptest.GroupsDN + "\n"
+				}
 			}
 			if _, err := fmt.Fprintf(w, "dn: uid=%s,%s\nobjectClass: inetOrgPerson\nuid: %s\ncn: User %d\nsn: %d\nmail: %s@acme.example\nemployeeNumber: E%05d\n%s\n",
 				uid, ldaptest.PeopleDN, uid, i, i, uid, i, lock); err != nil {
@@ -96,12 +103,32 @@ func checkSeeded(t testing.TB, a account.Account) {
 
 func TestListPages(t *testing.T) {
 	t.Parallel()
-	for _, style := range []GroupStyle{GroupOfNames, GroupOfUniqueNames} {
-		t.Run(string(style), func(t *testing.T) {
+	tests := []struct {
+		style    GroupStyle
+		memberOf bool
+	}{
+		{GroupOfNames, false},
+		{GroupOfUniqueNames, false},
+		{GroupOfNames, true},
+		{GroupOfUniqueNames, true},
+	}
+	for _, tt := range tests {
+		name := string(tt.style)
+		opts := ldaptest.Options{Seed: seedPeople(250, tt.style, tt.memberOf)}
+		if tt.memberOf {
+			name += "/memberOf"
+			opts.MemberOf = string(tt.style)
+		}
+		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			b := setup(t, setupOpts{
-				server: ldaptest.Options{Seed: seedPeople(250, style)},
-				config: func(c *Config) { c.PageSize = 100; c.GroupStyle = style },
+				server: opts,
+				config: func(c *Config) {
+					c.PageSize, c.GroupStyle = 100, tt.style
+					if tt.memberOf {
+						c.MemberOfAttr = "memberOf"
+					}
+				},
 			})
 			ctx := context.Background()
 			var all []account.Account
@@ -127,7 +154,7 @@ func TestListPages(t *testing.T) {
 func TestListSurvivesALostConnection(t *testing.T) {
 	t.Parallel()
 	b := setup(t, setupOpts{
-		server: ldaptest.Options{Seed: seedPeople(250, GroupOfNames)},
+		server: ldaptest.Options{Seed: seedPeople(250, GroupOfNames, false)},
 		config: func(c *Config) { c.PageSize = 100 },
 	})
 	ctx := context.Background()

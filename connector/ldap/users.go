@@ -26,7 +26,7 @@ func (c *Conn) Read(ctx context.Context, s connector.Subject) (account.Account, 
 // account turns an entry into an account with entitlements and owner.
 func (c *Conn) account(ctx context.Context, e *goldap.Entry) (account.Account, error) {
 	acc := c.s.toAccount(e, time.Now())
-	groups, err := c.groupsOf(ctx, []string{e.DN})
+	groups, err := c.groupsOf(ctx, []*goldap.Entry{e})
 	if err != nil {
 		return account.Account{}, err
 	}

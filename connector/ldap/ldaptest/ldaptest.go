@@ -77,6 +77,11 @@ type Options struct {
 	// starts (the fast way to fill a directory for a benchmark). The base
 	// entries (suffix, OUs, policy) are loaded already.
 	Seed func(w io.Writer) error
+	// MemberOf loads the memberof overlay for groups of this object class
+	// ("groupOfNames" or "groupOfUniqueNames"; empty: no overlay), which
+	// keeps memberOf on member entries as groups change. slapadd does not
+	// run overlays: a Seed writes memberOf itself.
+	MemberOf string
 }
 
 // Server is a running slapd.
@@ -109,7 +114,7 @@ func Start(t testing.TB, opts Options) *Server {
 	if err := os.Mkdir(filepath.Join(dir, "db"), 0o700); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "slapd.conf"), []byte(s.config(opts.TLS)), 0o600); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "slapd.conf"), []byte(s.config(opts)), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.load(opts.Seed); err != nil {
@@ -128,6 +133,9 @@ func Start(t testing.TB, opts Options) *Server {
 	return s
 }
 
+// Pid is the slapd process id (to read its memory from /proc).
+func (s *Server) Pid() int { return s.cmd.Process.Pid }
+
 // Stop kills the server and waits for it to exit. Safe to call twice.
 func (s *Server) Stop() {
 	s.stopOnce.Do(func() {
@@ -138,7 +146,7 @@ func (s *Server) Stop() {
 	})
 }
 
-func (s *Server) config(withTLS bool) string {
+func (s *Server) config(opts Options) string {
 	var b strings.Builder
 	for _, sc := range []string{"core", "cosine", "inetorgperson", "nis"} {
 		fmt.Fprintf(&b, "include %s/%s.schema\n", SchemaDir, sc)
@@ -148,7 +156,10 @@ func (s *Server) config(withTLS bool) string {
 	// searches, not scans (what a production directory should set too).
 	b.WriteString("sortvals member uniqueMember\n")
 	fmt.Fprintf(&b, "pidfile %s\n", filepath.Join(s.Dir, "slapd.pid"))
-	if withTLS {
+	if opts.MemberOf != "" {
+		b.WriteString("moduleload memberof\n")
+	}
+	if opts.TLS {
 		fmt.Fprintf(&b, "TLSCertificateFile %s\nTLSCertificateKeyFile %s\n",
 			filepath.Join(s.Dir, "server.pem"), filepath.Join(s.Dir, "server.key"))
 	}
@@ -156,6 +167,14 @@ func (s *Server) config(withTLS bool) string {
 		Suffix, RootDN, s.RootPW, filepath.Join(s.Dir, "db"))
 	b.WriteString("index objectClass,entryUUID eq\nindex uid,mail,employeeNumber,cn eq\nindex member,uniqueMember eq\n")
 	fmt.Fprintf(&b, "overlay ppolicy\nppolicy_default %q\n", PolicyDN)
+	if opts.MemberOf != "" {
+		member := "member"
+		if opts.MemberOf == "groupOfUniqueNames" {
+			member = "uniqueMember"
+		}
+		fmt.Fprintf(&b, "overlay memberof\nmemberof-group-oc %s\nmemberof-member-ad %s\nmemberof-memberof-ad memberOf\nmemberof-refint TRUE\n",
+			opts.MemberOf, member)
+	}
 	return b.String()
 }
 
