@@ -3,11 +3,11 @@ package ldap
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
-	"log/slog"
-	"runtime"
 	"testing"
 	"time"
 
