@@ -207,3 +207,48 @@ func FuzzParseCursor(f *testing.F) {
 		require.Equal(t, k, again)
 	})
 }
+
+func TestInterleavedListings(t *testing.T) {
+	t.Parallel()
+	b := setup(t, setupOpts{
+		server: ldaptest.Options{Seed: seedPeople(250, GroupOfNames, false)},
+		config: func(c *Config) { c.PageSize = 100 },
+	})
+	ctx := context.Background()
+	// Two reconciliations take turns on the one listing connection: each
+	// new paged search ends the other's on OpenLDAP, and both must still
+	// see every entry exactly once.
+	var all [2][]account.Account
+	cursors := [2]string{"", ""}
+	done := [2]bool{}
+	for !done[0] || !done[1] {
+		for i := range 2 {
+			if done[i] {
+				continue
+			}
+			page, next, err := b.conn.List(ctx, cursors[i])
+			require.NoError(t, err)
+			all[i] = append(all[i], page...)
+			cursors[i], done[i] = next, next == ""
+		}
+	}
+	checkListing(t, all[0], 250)
+	checkListing(t, all[1], 250)
+}
+
+func TestConcurrentEnsure(t *testing.T) {
+	t.Parallel()
+	b := setup(t, setupOpts{})
+	ctx := context.Background()
+	errs := make(chan error, 20)
+	for i := range 20 {
+		go func() {
+			_, err := b.conn.Ensure(ctx, connector.Subject{PersonID: fmt.Sprintf("E%d", i), UserName: fmt.Sprintf("p%d", i), FamilyName: "P"})
+			errs <- err
+		}()
+	}
+	for range 20 {
+		require.NoError(t, <-errs)
+	}
+	require.Equal(t, 20, b.count(t, ldaptest.PeopleDN, "(objectClass=inetOrgPerson)"))
+}
