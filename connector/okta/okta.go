@@ -408,4 +408,3 @@ func containsInt(xs []int, x int) bool {
 	}
 	return false
 }
-

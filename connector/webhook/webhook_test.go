@@ -238,4 +238,3 @@ func FuzzVerify(f *testing.F) {
 		}
 	})
 }
-

@@ -92,9 +92,9 @@ type Server struct {
 	tokens   map[string]int             // user id → OAuth tokens
 	grants   map[string]int             // user id → consent grants
 	calls    []Call
-	limited  int       // the next limited requests get 429
-	reset    time.Time // their X-Rate-Limit-Reset
-	fail     []int     // statuses for the next requests
+	limited  int            // the next limited requests get 429
+	reset    time.Time      // their X-Rate-Limit-Reset
+	fail     []int          // statuses for the next requests
 	failPath map[string]int // path suffix → status, once
 }
 
