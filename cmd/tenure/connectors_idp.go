@@ -152,4 +152,3 @@ func (a *app) sessionRevokers(tenant string, app *config.App) ([]connector.Sessi
 	}
 	return out, nil
 }
-
