@@ -131,16 +131,24 @@ func (c *Conn) do(ctx context.Context, cl call, also ...int) (*rest.Response, er
 			summary = e.Errors[0].Reason + ": " + summary
 		}
 		if resp.Status == http.StatusForbidden && e.rateLimited() {
-			wait, ok := rest.RetryAfter(resp.Header.Get("Retry-After"), time.Now())
-			if !ok {
-				wait = quotaWait
-			}
-			return resp, &connector.Error{Class: connector.RateLimited, Wait: wait,
-				Err:    fmt.Errorf("google %s: 403 %s", cl.op, rc.Redact(rest.Truncate(summary, 300))),
-				Detail: rc.Redact(rest.Truncate(string(resp.Body), rest.MaxDetail))}
+			return resp, c.quotaError(cl.op, resp)
 		}
 		return resp, rc.StatusError(cl.op, resp, summary, 0, false)
 	}
+}
+
+// quotaError is the RateLimited error of a 403 with a quota reason:
+// Google sends no Retry-After with it and asks for backoff, so the wait is
+// quotaWait unless the response names one.
+func (c *Conn) quotaError(op string, resp *rest.Response) error {
+	wait, ok := rest.RetryAfter(resp.Header.Get("Retry-After"), time.Now())
+	if !ok {
+		wait = quotaWait
+	}
+	e := decodeError(resp.Body)
+	return &connector.Error{Class: connector.RateLimited, Wait: wait,
+		Err:    fmt.Errorf("google %s: 403 %s", op, c.rc.Redact(rest.Truncate(e.Message, 300))),
+		Detail: c.rc.Redact(rest.Truncate(string(resp.Body), rest.MaxDetail))}
 }
 
 // apiError is Google's JSON error body: {"error": {"code", "message",
@@ -219,11 +227,18 @@ func (c *Conn) find(ctx context.Context, s connector.Subject) (*User, error) {
 		if key == "" {
 			continue
 		}
-		resp, err := c.do(ctx, call{method: http.MethodGet, path: userPath(key), op: "GET users/{userKey}"}, http.StatusNotFound)
+		// 403 (not a rate limit) is what users.get answers for an address
+		// in a domain the customer does not own: not this customer's user.
+		// A real lack of permission fails the search below all the same.
+		resp, err := c.do(ctx, call{method: http.MethodGet, path: userPath(key), op: "GET users/{userKey}"},
+			http.StatusNotFound, http.StatusForbidden)
 		if err != nil {
 			return nil, err
 		}
-		if resp.Status == http.StatusNotFound {
+		if resp.Status == http.StatusForbidden && decodeError(resp.Body).rateLimited() {
+			return nil, c.quotaError("GET users/{userKey}", resp)
+		}
+		if resp.Status == http.StatusNotFound || resp.Status == http.StatusForbidden {
 			continue
 		}
 		var u User

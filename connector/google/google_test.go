@@ -96,6 +96,21 @@ func TestSignOutAndTokens(t *testing.T) {
 	require.NotContains(t, b.logs.String(), "ya29.")
 }
 
+// A person whose roster email is in another domain is found by external id:
+// users.get answers 403 for a domain the customer does not own.
+func TestForeignEmailFoundByExternalID(t *testing.T) {
+	t.Parallel()
+	b := setup(t, nil)
+	id := b.fake.Seed(annUser(), 1)
+	s := connector.Subject{PersonID: "E1001", Email: "ann@contractor.example"}
+	acc, err := b.conn.Read(t.Context(), s)
+	require.NoError(t, err)
+	require.Equal(t, id, acc.ExternalID)
+	require.NoError(t, b.conn.RevokeSessions(t.Context(), s))
+	n, _ := b.fake.Live(id)
+	require.Zero(t, n)
+}
+
 func TestPreObtainedToken(t *testing.T) {
 	t.Parallel()
 	fake := googletest.New(t, admin, nil)

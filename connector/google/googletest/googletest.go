@@ -26,7 +26,9 @@
 //     authentication scopes." (insufficientPermissions); unknown user: 404
 //     "Resource Not Found: userKey" (notFound); quota: 403
 //     userRateLimitExceeded or 429 rateLimitExceeded.
-//   - users.get (GET users/{userKey}: id, primary email or alias),
+//   - users.get (GET users/{userKey}: id, primary email or alias; an
+//     address in a domain the customer does not own is 403 forbidden "Not
+//     Authorized to access this resource/api"),
 //     users.list (GET users?customer=&query=externalId:…), users.insert
 //     (POST users: primaryEmail, name.givenName, name.familyName and
 //     password required; a taken email is 409 duplicate), users.patch
@@ -339,6 +341,12 @@ var (
 	reQuery   = regexp.MustCompile(`^externalId:(?:'((?:[^'\\]|\\.)*)'|(\S+))$`)
 )
 
+// domain is the customer's primary domain: the admin's.
+func (s *Server) domain() string {
+	_, d, _ := strings.Cut(s.Admin, "@")
+	return d
+}
+
 func (s *Server) lookup(key string) map[string]any {
 	if u, ok := s.users[key]; ok {
 		return u
@@ -453,7 +461,12 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, body map[string]a
 			apiError(w, http.StatusMethodNotAllowed, "badRequest", "Method not allowed")
 		}
 	case reUser.MatchString(p):
-		u := s.lookup(reUser.FindStringSubmatch(p)[1])
+		key := reUser.FindStringSubmatch(p)[1]
+		if _, domain, ok := strings.Cut(key, "@"); ok && !strings.EqualFold(domain, s.domain()) {
+			apiError(w, http.StatusForbidden, "forbidden", "Not Authorized to access this resource/api")
+			return
+		}
+		u := s.lookup(key)
 		switch {
 		case r.Method != http.MethodGet && r.Method != http.MethodPatch && r.Method != http.MethodDelete:
 			apiError(w, http.StatusMethodNotAllowed, "badRequest", "Method not allowed")
