@@ -237,3 +237,18 @@ func TestConfigValidate(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkRevokeSessions is one leaver's revokeSignInSessions on
+// loopback, the access token cached: find by UPN, then the action.
+func BenchmarkRevokeSessions(b *testing.B) {
+	fake := msgraphtest.New(b, tenant, clientID, secret)
+	fake.Seed(annUser(), 1)
+	c, err := msgraph.New(msgraph.Config{TenantID: tenant, ClientID: clientID, ClientSecret: secret, GraphURL: fake.URL,
+		TokenURL: fake.TokenURL(), Egress: egress.Policy{AllowHTTP: true, AllowLoopback: true}, Logger: slog.New(slog.DiscardHandler)})
+	require.NoError(b, err)
+	for b.Loop() {
+		if err := c.RevokeSessions(b.Context(), ann); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

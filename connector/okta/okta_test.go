@@ -272,3 +272,17 @@ func TestConfigValidate(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkRevokeSessions is one leaver's Okta revocation on loopback:
+// find by login, clear sessions and tokens, revoke grants (3 requests).
+func BenchmarkRevokeSessions(b *testing.B) {
+	fake := oktatest.New(b, testToken, "")
+	fake.Seed("ACTIVE", annProfile(), 1, 1, 1)
+	c, err := okta.New(okta.Config{URL: fake.URL, Token: testToken, Egress: loopback, Logger: slog.New(slog.DiscardHandler)})
+	require.NoError(b, err)
+	for b.Loop() {
+		if err := c.RevokeSessions(b.Context(), ann); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

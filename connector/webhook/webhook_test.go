@@ -238,3 +238,17 @@ func FuzzVerify(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkRevokeSessions is one signed delivery on loopback.
+func BenchmarkRevokeSessions(b *testing.B) {
+	srv := httptest.NewServer(&receiver{})
+	b.Cleanup(srv.Close)
+	r, err := webhook.New(webhook.Config{URL: srv.URL, Secret: testSecret,
+		Egress: egress.Policy{AllowHTTP: true, AllowLoopback: true}, Logger: slog.New(slog.DiscardHandler)})
+	require.NoError(b, err)
+	for b.Loop() {
+		if err := r.RevokeSessions(b.Context(), ann); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
