@@ -53,12 +53,13 @@ func (h *hookReceiver) got() []webhook.Event {
 	return append([]webhook.Event(nil), h.events...)
 }
 
-// A leaver in an app whose accounts are Okta users (a fake Okta org) and
-// which also has a signed-webhook session revoker: through the real
-// config, resolver, queue on SQLite and engine, the leaver's user is
-// suspended and read back, and their sessions end in both places — Okta's
-// sessions, OAuth tokens and grants, and the webhook receiver's event — with
-// no task left for a human. Not parallel: it sets environment variables.
+// A leaver and a person going on leave, in an app whose accounts are Okta
+// users (a fake Okta org) and which also has a signed-webhook session
+// revoker: through the real config, resolver, queue on SQLite and engine,
+// each user is suspended and read back, and their sessions end in both
+// places — Okta's sessions, OAuth tokens and grants, and the webhook
+// receiver's event — with no task left for a human. Not parallel: it sets
+// environment variables.
 func TestLeaverOktaAndWebhookEndToEnd(t *testing.T) {
 	b := setup(t)
 	const token = "00LEAKCHECK-e2e-okta-token"
@@ -66,6 +67,8 @@ func TestLeaverOktaAndWebhookEndToEnd(t *testing.T) {
 	fake := oktatest.New(t, token, "")
 	annID := fake.Seed("ACTIVE", map[string]string{"login": "ann@acme.example", "email": "ann@acme.example",
 		"firstName": "Ann", "lastName": "Lee"}, 3, 2, 1)
+	bobID := fake.Seed("ACTIVE", map[string]string{"login": "bob@acme.example", "email": "bob@acme.example",
+		"firstName": "Bob", "lastName": "Roe"}, 1, 1, 0)
 	hooks := &hookReceiver{secret: []byte(secret)}
 	hookSrv := httptest.NewServer(hooks)
 	t.Cleanup(hookSrv.Close)
@@ -75,6 +78,7 @@ func TestLeaverOktaAndWebhookEndToEnd(t *testing.T) {
 
 	cfg := fmt.Sprintf(`tenants:
   - id: acme
+    guard: {max_removals_percent: 100, max_removals: 10}
     apps:
       - id: okta
         tier: crown-jewel
@@ -87,9 +91,11 @@ func TestLeaverOktaAndWebhookEndToEnd(t *testing.T) {
 `, fake.URL, hookSrv.URL+"/tenure/sign-out", b.path("hook.secret"))
 	require.NoError(t, os.WriteFile(b.path("idp.yaml"), []byte(cfg), 0o600))
 	require.NoError(t, os.WriteFile(b.path("day1.csv"), []byte("employeeId,email,givenName,familyName,startDate\n"+
-		"P1,ann@acme.example,Ann,Lee,2024-01-01\nP2,bob@acme.example,Bob,Roe,2024-01-01\n"), 0o600))
+		"P1,ann@acme.example,Ann,Lee,2024-01-01\nP2,bob@acme.example,Bob,Roe,2024-01-01\nP3,cy@acme.example,Cy,Dee,2024-01-01\n"), 0o600))
+	// Ann leaves, Bob goes on leave of absence, Cy stays.
 	require.NoError(t, os.WriteFile(b.path("day2.csv"), []byte("employeeId,email,givenName,familyName,startDate,endDate,status\n"+
-		"P1,ann@acme.example,Ann,Lee,2024-01-01,2026-01-02,terminated\nP2,bob@acme.example,Bob,Roe,2024-01-01,,active\n"), 0o600))
+		"P1,ann@acme.example,Ann,Lee,2024-01-01,2026-01-02,terminated\nP2,bob@acme.example,Bob,Roe,2024-01-01,,on-leave\n"+
+		"P3,cy@acme.example,Cy,Dee,2024-01-01,,active\n"), 0o600))
 	cli := func(args ...string) string {
 		return b.must(t, append([]string{"--config", b.path("idp.yaml")}, args...)...)
 	}
@@ -97,12 +103,12 @@ func TestLeaverOktaAndWebhookEndToEnd(t *testing.T) {
 	cli("tenant", "create", "acme")
 	cli("hr", "import", "--tenant", "acme", b.path("day1.csv"))
 	require.Contains(t, cli("apply", "--tenant", "acme"), "done. 0 open tasks")
-	_, ok := fake.UserByLogin("bob@acme.example")
+	cyID, ok := fake.UserByLogin("cy@acme.example")
 	require.True(t, ok, "the joiner's Okta user was created")
 	u, _ := fake.User(annID)
 	require.Equal(t, "P1", u.Profile["employeeNumber"], "the existing user was adopted, not duplicated")
 
-	cli("hr", "import", "--tenant", "acme", "--partial", b.path("day2.csv"))
+	require.NotContains(t, cli("hr", "import", "--tenant", "acme", "--partial", b.path("day2.csv")), "HELD")
 	out := cli("apply", "--tenant", "acme")
 	require.Contains(t, out, "done. 0 open tasks", "disable and revoke-sessions both done by connectors")
 
@@ -118,11 +124,24 @@ func TestLeaverOktaAndWebhookEndToEnd(t *testing.T) {
 	require.Contains(t, calls, "DELETE /api/v1/users/"+annID+"/sessions?oauthTokens=true")
 	require.Contains(t, calls, "DELETE /api/v1/users/"+annID+"/grants")
 
+	// Leave of absence: disabled and signed out, not deleted.
+	u, ok = fake.User(bobID)
+	require.True(t, ok)
+	require.Equal(t, "SUSPENDED", u.Status)
+	sessions, tokens, _ = fake.Live(bobID)
+	require.Zero(t, sessions+tokens)
+	u, _ = fake.User(cyID)
+	require.Equal(t, "PROVISIONED", u.Status, "the one who stays is untouched")
+
 	evs := hooks.got()
-	require.Len(t, evs, 1, "one signed revoke-sessions event, for the leaver only")
-	require.Equal(t, "P1", evs[0].Person)
-	require.Equal(t, webhook.ActionRevokeSessions, evs[0].Action)
-	require.Equal(t, "ann@acme.example", evs[0].Email)
+	require.Len(t, evs, 2, "one signed revoke-sessions event each for the leaver and the person on leave")
+	byPerson := map[string]webhook.Event{}
+	for _, ev := range evs {
+		byPerson[ev.Person] = ev
+	}
+	require.Equal(t, webhook.ActionRevokeSessions, byPerson["P1"].Action)
+	require.Equal(t, "ann@acme.example", byPerson["P1"].Email)
+	require.Equal(t, "bob@acme.example", byPerson["P2"].Email)
 
 	audit := cli("audit", "export", "--tenant", "acme")
 	require.Contains(t, audit, `"action":"revoke-sessions"`)
