@@ -177,6 +177,8 @@ func TestErrorsAreClassified(t *testing.T) {
 			class: connector.RateLimited, wait: 10 * time.Second, detail: "userRateLimitExceeded"},
 		{name: "429", prep: func(f *googletest.Server) { f.Quota(http.StatusTooManyRequests) },
 			class: connector.RateLimited, detail: "rateLimitExceeded"},
+		{name: "backend error", prep: func(f *googletest.Server) { f.Fail(http.StatusInternalServerError) },
+			class: connector.Retryable, detail: "backendError"},
 		{name: "security scope not delegated", scopes: []string{"https://www.googleapis.com/auth/admin.directory.user"},
 			class: connector.Permanent, detail: "unauthorized_client"},
 		{name: "not an admin", edit: func(c *google.Config) { c.Subject = "bob@acme.example" },

@@ -113,7 +113,7 @@ func (c *Conn) do(ctx context.Context, cl call, also ...int) (*rest.Response, er
 			c.cache.Invalidate(tok)
 			continue
 		}
-		if resp.OK() || containsInt(also, resp.Status) {
+		if resp.OK() || slices.Contains(also, resp.Status) {
 			return resp, nil
 		}
 		e := decodeError(resp.Body)
@@ -353,12 +353,3 @@ func nickname(upn string) string {
 // randomPassword returns 26 random base32 characters (130 bits) and one of
 // each class Entra ID's complexity rule counts.
 func randomPassword() string { return rand.Text() + "aA3!" }
-
-func containsInt(xs []int, x int) bool {
-	for _, v := range xs {
-		if v == x {
-			return true
-		}
-	}
-	return false
-}

@@ -26,6 +26,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -97,7 +98,7 @@ func (c *Conn) do(ctx context.Context, cl call, also ...int) (*rest.Response, er
 	if err != nil {
 		return nil, err
 	}
-	if resp.OK() || containsInt(also, resp.Status) {
+	if resp.OK() || slices.Contains(also, resp.Status) {
 		return resp, nil
 	}
 	return resp, c.statusError(cl.op, resp)
@@ -398,13 +399,4 @@ func (c *Conn) RevokeSessions(ctx context.Context, s connector.Subject) error {
 	}
 	_, err = c.do(ctx, call{method: http.MethodDelete, path: userPath(u.ID) + "/grants", op: "DELETE /api/v1/users/{id}/grants"})
 	return err
-}
-
-func containsInt(xs []int, x int) bool {
-	for _, v := range xs {
-		if v == x {
-			return true
-		}
-	}
-	return false
 }

@@ -146,6 +146,28 @@ func TestLifecycle(t *testing.T) {
 	require.Contains(t, got, "DELETE /api/v1/users/"+acc.ExternalID+"?sendEmail=false")
 }
 
+// Someone else holds the login: Okta's 400 E0000001 and its errorCauses
+// reach the message, and the body the detail; nothing is adopted.
+func TestLoginTakenByAnotherPerson(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	other := annProfile()
+	other["employeeNumber"] = "E2002"
+	otherID := b.fake.Seed("ACTIVE", other, 1, 0, 0)
+	_, err := b.conn.Ensure(t.Context(), ann)
+	class, _ := connector.Classify(err)
+	require.Equal(t, connector.Permanent, class)
+	require.ErrorContains(t, err, "E0000001 Api validation failed: login (login: An object with this field already exists in the current organization)")
+	var ce *connector.Error
+	require.ErrorAs(t, err, &ce)
+	require.Contains(t, ce.Detail, `"errorCauses"`)
+	u, _ := b.fake.User(otherID)
+	require.Equal(t, "E2002", u.Profile["employeeNumber"], "the other person's user is untouched")
+	require.NoError(t, b.conn.RevokeSessions(t.Context(), ann), "nothing of ann's to revoke")
+	s, _, _ := b.fake.Live(otherID)
+	require.Equal(t, 1, s, "the other person keeps their session")
+}
+
 func TestDisableModes(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {

@@ -94,6 +94,7 @@ type Server struct {
 	apps       map[string][]string // user id → client ids holding tokens
 	calls      []Call
 	quota      []int // statuses (403/429) for the next requests
+	fail       []int // 5xx statuses for the next requests
 }
 
 // New starts a fake whose service account has a fresh 2048-bit key and
@@ -179,6 +180,14 @@ func (s *Server) Quota(statuses ...int) {
 	s.quota = append(s.quota, statuses...)
 }
 
+// Fail makes the next requests answer these 5xx statuses with Google's
+// backendError body.
+func (s *Server) Fail(statuses ...int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.fail = append(s.fail, statuses...)
+}
+
 // IssueToken returns an access token with scopes, as if obtained
 // elsewhere (for the pre-obtained token mode).
 func (s *Server) IssueToken(scopes ...string) string {
@@ -237,6 +246,12 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		} else {
 			apiError(w, st, "userRateLimitExceeded", "User Rate Limit Exceeded")
 		}
+		return
+	}
+	if len(s.fail) > 0 {
+		st := s.fail[0]
+		s.fail = s.fail[1:]
+		apiError(w, st, "backendError", "Backend Error")
 		return
 	}
 	var body map[string]any

@@ -84,6 +84,7 @@ type Server struct {
 	revokedAt   map[string]time.Time
 	calls       []Call
 	throttle    []throttle
+	fail        []int
 	denyRevoke  bool
 	lifetimeSec int
 }
@@ -163,6 +164,14 @@ func (s *Server) Throttle(status, after int) {
 	s.throttle = append(s.throttle, throttle{status, after})
 }
 
+// Fail makes the next Graph requests answer these statuses (5xx) with
+// Graph's error body and no Retry-After.
+func (s *Server) Fail(statuses ...int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.fail = append(s.fail, statuses...)
+}
+
 // DenyRevoke withholds User.RevokeSessions.All from the app.
 func (s *Server) DenyRevoke() {
 	s.mu.Lock()
@@ -205,6 +214,12 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			code = "serviceNotAvailable"
 		}
 		graphError(w, th.status, code, "Too many requests. Please retry after "+strconv.Itoa(th.after)+" seconds.")
+		return
+	}
+	if len(s.fail) > 0 {
+		st := s.fail[0]
+		s.fail = s.fail[1:]
+		graphError(w, st, "generalException", "An unspecified error has occurred.")
 		return
 	}
 	var body map[string]any
