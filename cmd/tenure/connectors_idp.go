@@ -58,28 +58,29 @@ func egressPolicy() egress.Policy {
 	return egress.Policy{}
 }
 
-// secretRef reads a secret by reference; the keys name the config keys in
-// errors, which never hold the value.
-func secretRef(envKey, env, fileKey, file string) (string, error) {
+// readSecret reads a credential by reference: the environment variable or
+// the file that the config keys KEY_env and KEY_file name. Errors name the
+// keys, never the value.
+func readSecret(key, env, file string) (string, error) {
 	switch {
 	case env != "":
 		v := os.Getenv(env)
 		if v == "" {
-			return "", fmt.Errorf("environment variable %s (%s) is empty or unset", env, envKey)
+			return "", fmt.Errorf("environment variable %s (%s_env) is empty or unset", env, key)
 		}
 		return v, nil
 	case file != "":
 		b, err := os.ReadFile(file)
 		if err != nil {
-			return "", fmt.Errorf("%s: %w", fileKey, err)
+			return "", fmt.Errorf("%s_file: %w", key, err)
 		}
 		v := strings.TrimSpace(string(b))
 		if v == "" {
-			return "", fmt.Errorf("%s %s is empty", fileKey, file)
+			return "", fmt.Errorf("%s_file %s is empty", key, file)
 		}
 		return v, nil
 	}
-	return "", fmt.Errorf("no %s or %s", envKey, fileKey)
+	return "", fmt.Errorf("no %s_env or %s_file", key, key)
 }
 
 // idpConnector builds an okta, msgraph or google connector.
@@ -89,14 +90,14 @@ func (a *app) idpConnector(tenant string, app *config.App) (connector.Connector,
 	pol, timeout := egressPolicy(), c.Timeout.Duration
 	switch c.Type {
 	case config.ConnectorOkta:
-		tok, err := secretRef("token_env", c.TokenEnv, "token_file", c.TokenFile)
+		tok, err := readSecret("token", c.TokenEnv, c.TokenFile)
 		if err != nil {
 			return nil, err
 		}
 		return okta.New(okta.Config{URL: c.URL, Token: tok, DisableMode: okta.DisableMode(x.DisableMode),
 			Timeout: timeout, Egress: pol, Logger: log})
 	case config.ConnectorMSGraph:
-		sec, err := secretRef("client_secret_env", x.ClientSecretEnv, "client_secret_file", x.ClientSecretFile)
+		sec, err := readSecret("client_secret", x.ClientSecretEnv, x.ClientSecretFile)
 		if err != nil {
 			return nil, err
 		}
@@ -111,7 +112,7 @@ func (a *app) idpConnector(tenant string, app *config.App) (connector.Connector,
 			}
 			cfg.CredentialsJSON = b
 		} else {
-			tok, err := secretRef("token_env", c.TokenEnv, "token_file", c.TokenFile)
+			tok, err := readSecret("token", c.TokenEnv, c.TokenFile)
 			if err != nil {
 				return nil, err
 			}
@@ -132,12 +133,12 @@ func (a *app) sessionRevokers(tenant string, app *config.App) ([]connector.Sessi
 		switch s.Type {
 		case config.SessionsWebhook:
 			var sec string
-			if sec, err = secretRef("secret_env", s.SecretEnv, "secret_file", s.SecretFile); err == nil {
+			if sec, err = readSecret("secret", s.SecretEnv, s.SecretFile); err == nil {
 				r, err = webhook.New(webhook.Config{URL: s.URL, Secret: sec, Timeout: s.Timeout.Duration, Egress: egressPolicy(), Logger: log})
 			}
 		case config.SessionsRevoke:
 			var sec string
-			if sec, err = secretRef("client_secret_env", s.ClientSecretEnv, "client_secret_file", s.ClientSecretFile); err == nil {
+			if sec, err = readSecret("client_secret", s.ClientSecretEnv, s.ClientSecretFile); err == nil {
 				r, err = revoke.New(revoke.Config{URL: s.URL, ClientID: s.ClientID, ClientSecret: sec, AuthMethod: s.AuthMethod,
 					Param: s.Param, Subject: s.Subject, TokenTypeHint: s.TokenTypeHint, Timeout: s.Timeout.Duration,
 					Egress: egressPolicy(), Logger: log})
