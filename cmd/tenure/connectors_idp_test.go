@@ -109,6 +109,9 @@ func TestLeaverOktaAndWebhookEndToEnd(t *testing.T) {
 	require.Equal(t, "P1", u.Profile["employeeNumber"], "the existing user was adopted, not duplicated")
 
 	require.NotContains(t, cli("hr", "import", "--tenant", "acme", "--partial", b.path("day2.csv")), "HELD")
+	// Okta answers the first leaver call with 429: the queue snoozes until
+	// X-Rate-Limit-Reset (at least a second) and the work still completes.
+	fake.RateLimit(1, time.Now())
 	out := cli("apply", "--tenant", "acme")
 	require.Contains(t, out, "done. 0 open tasks", "disable and revoke-sessions both done by connectors")
 
@@ -116,6 +119,7 @@ func TestLeaverOktaAndWebhookEndToEnd(t *testing.T) {
 	require.Equal(t, "SUSPENDED", u.Status, "disabled (suspend mode) and verified by read-back")
 	sessions, tokens, grants := fake.Live(annID)
 	require.Equal(t, [3]int{0, 0, 0}, [3]int{sessions, tokens, grants}, "Okta sessions, OAuth tokens and grants ended")
+	require.Equal(t, 1, fake.Served429(), "the rate limit was hit and waited out")
 	var calls []string
 	for _, c := range fake.Calls() {
 		calls = append(calls, c.String())

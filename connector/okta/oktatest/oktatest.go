@@ -93,6 +93,7 @@ type Server struct {
 	grants   map[string]int             // user id → consent grants
 	calls    []Call
 	limited  int            // the next limited requests get 429
+	served   int            // 429s answered so far
 	reset    time.Time      // their X-Rate-Limit-Reset
 	fail     []int          // statuses for the next requests
 	failPath map[string]int // path suffix → status, once
@@ -179,6 +180,13 @@ func (s *Server) RateLimit(n int, reset time.Time) {
 	s.limited, s.reset = n, reset
 }
 
+// Served429 counts the 429 answers given so far.
+func (s *Server) Served429() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.served
+}
+
 // Fail makes the next requests answer these statuses, in order, with an
 // Okta error body (500 E0000009 and so on).
 func (s *Server) Fail(statuses ...int) {
@@ -245,6 +253,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	s.calls = append(s.calls, Call{Method: r.Method, Path: r.URL.EscapedPath(), Query: r.URL.RawQuery})
 	if s.limited > 0 {
 		s.limited--
+		s.served++
 		w.Header().Set("X-Rate-Limit-Limit", "600")
 		w.Header().Set("X-Rate-Limit-Remaining", "0")
 		w.Header().Set("X-Rate-Limit-Reset", strconv.FormatInt(s.reset.Unix(), 10))
