@@ -164,6 +164,9 @@ type App struct {
 	ProvisionBeforeStart Duration `yaml:"provision_before_start"`
 	// Connector says how Tenure reaches the app.
 	Connector Connector `yaml:"connector"`
+	// Sessions are extra ways to end a leaver's sessions and tokens in
+	// this app, beside its connector's own (see SessionRevoker).
+	Sessions []SessionRevoker `yaml:"sessions"`
 }
 
 // Title is the app's display name, or its ID when it has none.
@@ -211,6 +214,8 @@ type Connector struct {
 	TokenFile string `yaml:"token_file"`
 	// Timeout bounds one call to the app; 0 means the connector's default.
 	Timeout Duration `yaml:"timeout"`
+	// IdP holds the okta, msgraph and google keys (connectors_idp.go).
+	IdP IdPConnector `yaml:",inline"`
 }
 
 // Role bundles app access under one name.

@@ -46,7 +46,7 @@ tenants:
 		want{"tenants[0].guard.max_removal", 7, 13, `unknown key "max_removal" in guard (known: max_removals_percent, max_removals)`},
 		want{"tenants[0].tiers.standard.deadline", 9, 40, `unknown key "deadline" in tier (known: leaver_deadline)`},
 		want{"tenants[0].apps[0].owners", 12, 9, `unknown key "owners" in app`},
-		want{"tenants[0].apps[0].connector.tokn", 18, 11, `unknown key "tokn" in connector (known: type, url, token_env, token_file, timeout)`},
+		want{"tenants[0].apps[0].connector.tokn", 18, 11, `unknown key "tokn" in connector (known: type, url, token_env, token_file, timeout`},
 		want{"tenants[0].roles[0].grants[0].entitlment", 21, 32, `unknown key "entitlment" in grant (known: app, entitlement)`},
 		want{"tenants[0].roles[0].grants[1].entitlment", 21, 82, `unknown key "entitlment" in grant`},
 		want{"tenants[0].roles[0].extra", 22, 9, `unknown key "extra" in role (known: id, description, grants)`},

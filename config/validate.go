@@ -362,6 +362,7 @@ func (v *validator) app(a *App, p string, tiers map[string]Tier, tierNames []str
 		v.at(p+".provision_before_start", "must not be negative, got %s", a.ProvisionBeforeStart)
 	}
 	v.connector(&a.Connector, p+".connector")
+	v.sessions(a, p)
 }
 
 func (v *validator) connector(c *Connector, p string) {
@@ -370,6 +371,8 @@ func (v *validator) connector(c *Connector, p string) {
 		v.at(p+".type", "required (one of %s)", strings.Join(ConnectorTypes, ", "))
 	case !slices.Contains(ConnectorTypes, c.Type):
 		v.at(p+".type", "unknown connector type %q (known: %s)", c.Type, strings.Join(ConnectorTypes, ", "))
+	case isIdP(c.Type):
+		v.idp(c, p)
 	case c.Type == ConnectorManual:
 		for _, f := range []struct{ key, val string }{{"url", c.URL}, {"token_env", c.TokenEnv}, {"token_file", c.TokenFile}} {
 			if f.val != "" {
@@ -383,7 +386,10 @@ func (v *validator) connector(c *Connector, p string) {
 		}
 	}
 
-	if c.TokenEnv != "" && c.TokenFile != "" {
+	if !isIdP(c.Type) {
+		v.idpUnused(c, p)
+	}
+	if c.TokenEnv != "" && c.TokenFile != "" && !isIdP(c.Type) {
 		v.at(p+".token_file", "give token_env or token_file, not both")
 	}
 	if c.TokenEnv != "" && !envPattern.MatchString(c.TokenEnv) {

