@@ -216,6 +216,8 @@ type Connector struct {
 	Timeout Duration `yaml:"timeout"`
 	// IdP holds the okta, msgraph and google keys (connectors_idp.go).
 	IdP IdPConnector `yaml:",inline"`
+	// LDAP holds the ldap keys (connectors_ldap.go).
+	LDAP LDAPConnector `yaml:",inline"`
 }
 
 // Role bundles app access under one name.

@@ -381,6 +381,9 @@ func (v *validator) connector(c *Connector, p string) {
 		}
 	default:
 		v.url(c, p+".url")
+		if c.Type == ConnectorLDAP {
+			v.ldap(c, p)
+		}
 		if c.Type == ConnectorSCIM && c.TokenEnv == "" && c.TokenFile == "" {
 			v.at(p+".token_env", "required for scim: the environment variable holding the bearer token (or set token_file)")
 		}
@@ -388,6 +391,9 @@ func (v *validator) connector(c *Connector, p string) {
 
 	if !isIdP(c.Type) {
 		v.idpUnused(c, p)
+	}
+	if c.Type != ConnectorLDAP {
+		v.ldapUnused(c, p)
 	}
 	if c.TokenEnv != "" && c.TokenFile != "" && !isIdP(c.Type) {
 		v.at(p+".token_file", "give token_env or token_file, not both")

@@ -37,7 +37,7 @@ func (a *app) connectors(ctx context.Context, cfg *config.File) engine.Connector
 		}
 		app, ok := t.App(appID)
 		if !ok || !buildable(app.Connector.Type) {
-			return nil, false // LDAP (issue 7) slots in here
+			return nil, false
 		}
 		mu.Lock()
 		defer mu.Unlock()

@@ -20,7 +20,7 @@ import (
 // apps of other types get tasks.
 func buildable(typ string) bool {
 	switch typ {
-	case config.ConnectorSCIM, config.ConnectorOkta, config.ConnectorMSGraph, config.ConnectorGoogle:
+	case config.ConnectorSCIM, config.ConnectorLDAP, config.ConnectorOkta, config.ConnectorMSGraph, config.ConnectorGoogle:
 		return true
 	}
 	return false
@@ -33,9 +33,12 @@ func buildable(typ string) bool {
 func (a *app) buildConnector(ctx context.Context, tenant string, app *config.App) (connector.Connector, error) {
 	var core connector.Connector
 	var err error
-	if app.Connector.Type == config.ConnectorSCIM {
+	switch app.Connector.Type {
+	case config.ConnectorSCIM:
 		core, err = a.scimConnector(ctx, tenant, app)
-	} else {
+	case config.ConnectorLDAP:
+		core, err = a.ldapConnector(ctx, tenant, app)
+	default:
 		core, err = a.idpConnector(tenant, app)
 	}
 	if err != nil {

@@ -119,6 +119,13 @@ func (c *Conn) addMember(ctx context.Context, group, dn string) error {
 		mod.Delete(ma, []string{ph})
 	}
 	err := c.do(ctx, "add member to "+group, func(l *goldap.Conn) error { return l.Modify(mod) })
+	if isCode(err, goldap.LDAPResultNoSuchAttribute) {
+		// A grant to the same group ran at once and took the placeholder
+		// out first: add the member alone.
+		mod = goldap.NewModifyRequest(group, nil)
+		mod.Add(ma, []string{dn})
+		err = c.do(ctx, "add member to "+group, func(l *goldap.Conn) error { return l.Modify(mod) })
+	}
 	if isCode(err, goldap.LDAPResultAttributeOrValueExists) {
 		return nil
 	}
@@ -138,6 +145,12 @@ func (c *Conn) removeMember(ctx context.Context, group, dn string) error {
 		mod.Add(ma, []string{c.placeholder(group)})
 		mod.Delete(ma, []string{dn})
 		err = c.do(ctx, "remove last member from "+group, func(l *goldap.Conn) error { return l.Modify(mod) })
+		if isCode(err, goldap.LDAPResultAttributeOrValueExists) {
+			// A concurrent removal put the placeholder back already.
+			mod = goldap.NewModifyRequest(group, nil)
+			mod.Delete(ma, []string{dn})
+			err = c.do(ctx, "remove member from "+group, func(l *goldap.Conn) error { return l.Modify(mod) })
+		}
 	}
 	if isCode(err, goldap.LDAPResultNoSuchAttribute) {
 		return nil

@@ -252,3 +252,53 @@ func TestConcurrentEnsure(t *testing.T) {
 	}
 	require.Equal(t, 20, b.count(t, ldaptest.PeopleDN, "(objectClass=inetOrgPerson)"))
 }
+
+// The engine runs a joiner's create and grant on different workers, and a
+// grant ensures the account too: two Ensures of one person at once end
+// with one entry, both succeeding, never a conflict handed to a human.
+func TestConcurrentEnsureOfOnePerson(t *testing.T) {
+	t.Parallel()
+	b := setup(t, setupOpts{})
+	ctx := context.Background()
+	for round := range 5 {
+		s := connector.Subject{PersonID: fmt.Sprintf("R%d", round), UserName: fmt.Sprintf("r%d", round), FamilyName: "R"}
+		errs := make(chan error, 4)
+		for range 4 {
+			go func() {
+				_, err := b.conn.Ensure(ctx, s)
+				errs <- err
+			}()
+		}
+		for range 4 {
+			require.NoError(t, <-errs)
+		}
+	}
+	require.Equal(t, 5, b.count(t, ldaptest.PeopleDN, "(objectClass=inetOrgPerson)"))
+}
+
+// Joiners granted one group at once, on parallel workers, while the group
+// holds only its placeholder: every grant lands, none is handed to a human.
+func TestConcurrentGrantsToOneGroup(t *testing.T) {
+	t.Parallel()
+	b := setup(t, setupOpts{})
+	ctx := context.Background()
+	b.group(t, GroupOfNames, "empty")
+	subjects := make([]connector.Subject, 6)
+	for i := range subjects {
+		subjects[i] = connector.Subject{PersonID: fmt.Sprintf("G%d", i), UserName: fmt.Sprintf("g%d", i), FamilyName: "G"}
+		_, err := b.conn.Ensure(ctx, subjects[i])
+		require.NoError(t, err)
+	}
+	errs := make(chan error, len(subjects))
+	for _, s := range subjects {
+		go func() { errs <- b.conn.Grant(ctx, s, "empty") }()
+	}
+	for range subjects {
+		require.NoError(t, <-errs)
+	}
+	for _, s := range subjects {
+		acc, err := b.conn.Read(ctx, s)
+		require.NoError(t, err)
+		require.Contains(t, acc.Entitlements, "empty")
+	}
+}

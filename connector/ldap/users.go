@@ -47,10 +47,22 @@ func (c *Conn) Ensure(ctx context.Context, s connector.Subject) (account.Account
 		return account.Account{}, err
 	}
 	if e == nil {
-		if e, err = c.create(ctx, s); err != nil {
+		created, cerr := c.create(ctx, s)
+		if cerr == nil {
+			return c.account(ctx, created)
+		}
+		// Another worker may have created it between our search and our
+		// add (a grant and a create of one joiner run in parallel): look
+		// again, and adopt what is there if it is this person's.
+		if !isCode(cerr, goldap.LDAPResultEntryAlreadyExists) {
+			return account.Account{}, cerr
+		}
+		if e, err = c.find(ctx, s); err != nil {
 			return account.Account{}, err
 		}
-		return c.account(ctx, e)
+		if e == nil {
+			return account.Account{}, cerr
+		}
 	}
 	if e, err = c.update(ctx, e, s); err != nil {
 		return account.Account{}, err
