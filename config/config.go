@@ -164,6 +164,11 @@ type App struct {
 	ProvisionBeforeStart Duration `yaml:"provision_before_start"`
 	// Connector says how Tenure reaches the app.
 	Connector Connector `yaml:"connector"`
+	// Reconcile says how the app is read back and what is done about
+	// accounts that should not be as they are (see reconcile.go).
+	Reconcile Reconcile `yaml:"reconcile"`
+	// ServiceAccounts marks the app's non-human accounts and their owners.
+	ServiceAccounts ServiceAccounts `yaml:"service_accounts"`
 }
 
 // Title is the app's display name, or its ID when it has none.

@@ -362,6 +362,7 @@ func (v *validator) app(a *App, p string, tiers map[string]Tier, tierNames []str
 		v.at(p+".provision_before_start", "must not be negative, got %s", a.ProvisionBeforeStart)
 	}
 	v.connector(&a.Connector, p+".connector")
+	v.reconcile(a, p)
 }
 
 func (v *validator) connector(c *Connector, p string) {
