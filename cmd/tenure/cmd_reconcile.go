@@ -203,7 +203,6 @@ func (s *scanBar) done() {
 	}
 }
 
-
 // queueForReconcile starts the queue when batch id is a held
 // reconciliation: approving it queues operations (on orphans, say) that no
 // later plan would derive. The returned func works the queue and stops it.
