@@ -46,6 +46,8 @@ var AccountFields = []string{"id", "externalId", "userName", "email"}
 // attributes.NAME).
 var PersonFields = []string{"employeeId", "email", "displayName", "givenName", "familyName", "managerId"}
 
+var celPos = regexp.MustCompile(`^ERROR: <input>:(\d+):(\d+): (.*)$`)
+
 var ruleForm = regexp.MustCompile(`^(.+?)\s*==\s*person\.([A-Za-z][A-Za-z0-9_]*(?:\.[A-Za-z0-9_-]+)?)\s*$`)
 
 // Rule is one compiled correlation rule.
@@ -139,6 +141,10 @@ func compileCEL(src string) (cel.Program, error) {
 		msg := strings.TrimSpace(iss.Err().Error())
 		if i := strings.IndexByte(msg, '\n'); i > 0 {
 			msg = msg[:i]
+		}
+		// "ERROR: <input>:1:8: text" → "text (at column 8)".
+		if m := celPos.FindStringSubmatch(msg); m != nil {
+			msg = m[3] + " (at column " + m[2] + ")"
 		}
 		return nil, errors.New(msg)
 	}
