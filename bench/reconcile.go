@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -259,6 +260,11 @@ func Reconcile(ctx context.Context, dir string, n int, self string, args []strin
 		return res, err
 	}
 	var out *reconcile.Result
+	if pf := os.Getenv("TENURE_BENCH_CPUPROFILE"); pf != "" {
+		f, _ := os.Create(pf)
+		_ = pprof.StartCPUProfile(f)
+		defer pprof.StopCPUProfile()
+	}
 	err = timed(&res, "reconcile (list over HTTP, classify, apply, queue)", func() (string, error) {
 		out, err = reconcile.Run(ctx, t, reconcile.App{ID: "app", Policy: reconcile.DefaultPolicy()}, conn, reconcile.Options{})
 		if err != nil {

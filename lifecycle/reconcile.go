@@ -128,8 +128,10 @@ func (t *Tenant) reconcileTx(ctx context.Context, tx store.Tx, r Reconciliation,
 		}
 	}
 	ops := slices.Clone(r.Ops)
-	if len(r.Replan) > 0 {
-		pl, err := t.PlanTx(ctx, tx, r.Replan)
+	// In chunks PlanTx reads person by person: a reconciliation's cost must
+	// follow its findings, not load the whole tenant.
+	for chunk := range slices.Chunk(r.Replan, bulkPlan) {
+		pl, err := t.PlanTx(ctx, tx, chunk)
 		if err != nil {
 			return nil, err
 		}

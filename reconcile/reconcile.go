@@ -13,6 +13,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"hash/fnv"
 	"maps"
 	"slices"
 	"strings"
@@ -101,8 +102,9 @@ type classifier struct {
 	m    *correlate.Matcher
 	want func(*person.Person) policy.Access
 	// known are the known state's accounts of the app by external id,
-	// removed as they are seen: what is left at the end is gone.
-	known map[string]account.Account
+	// removed as they are seen: what is left at the end is gone. Only a
+	// fingerprint of each is kept, so the app's size costs little memory.
+	known map[string]knownAccount
 	// knownPerson maps a person to their known account's external id.
 	knownPerson map[string]string
 	// linked are the people an account seen so far was matched to.
@@ -116,11 +118,12 @@ type classifier struct {
 
 func newClassifier(app App, pa plan.App, in lifecycle.ReconcileInput, m *correlate.Matcher) *classifier {
 	c := &classifier{app: app, pa: pa, now: in.Now, m: m, want: in.Desired,
-		known: make(map[string]account.Account, len(in.Known)), knownPerson: map[string]string{},
+		known: make(map[string]knownAccount, len(in.Known)), knownPerson: map[string]string{},
 		linked: map[string]bool{}, counts: map[account.Class]int{}, replan: map[string]bool{},
 		out: lifecycle.Reconciliation{App: app.ID, Findings: []account.Finding{}}}
 	for _, a := range in.Known {
-		c.known[a.ExternalID] = a
+		c.known[a.ExternalID] = knownAccount{personID: a.PersonID, userName: a.UserName, state: a.State,
+			serviceOwner: a.ServiceOwner, fp: fingerprint(&a)}
 		if a.PersonID != "" {
 			c.knownPerson[a.PersonID] = a.ExternalID
 		}
@@ -308,9 +311,9 @@ func (c *classifier) act(f account.Finding, act Action, linked account.Account) 
 
 // inSync counts an account that needs nothing, refreshing the known state
 // when it differs from what was seen.
-func (c *classifier) inSync(linked, known account.Account, wasKnown bool) {
+func (c *classifier) inSync(linked account.Account, known knownAccount, wasKnown bool) {
 	c.counts[account.InSync]++
-	if !wasKnown || !same(linked, known) {
+	if !wasKnown || known.fp != fingerprint(&linked) {
 		c.out.Seen = append(c.out.Seen, linked)
 	}
 }
@@ -326,19 +329,19 @@ func (c *classifier) finish() lifecycle.Reconciliation {
 	for _, id := range slices.Sorted(maps.Keys(c.known)) {
 		a := c.known[id]
 		c.out.Gone = append(c.out.Gone, id)
-		if a.PersonID == "" || c.linked[a.PersonID] {
+		if a.personID == "" || c.linked[a.personID] {
 			continue // an orphan gone, or a person whose account was seen under a new id
 		}
-		p, ok := c.m.Person(a.PersonID)
+		p, ok := c.m.Person(a.personID)
 		if !ok || p.StatusAt(c.now) == person.Terminated {
 			continue // gone is what a leaver's account should be
 		}
-		f := account.Finding{App: c.app.ID, ExternalID: id, UserName: a.UserName, Class: account.Drift, PersonID: a.PersonID,
-			State: a.State, SeenAt: c.now, Detail: "account missing from the app (deleted outside Tenure, or a sync skipped it)"}
+		f := account.Finding{App: c.app.ID, ExternalID: id, UserName: a.userName, Class: account.Drift, PersonID: a.personID,
+			State: a.state, SeenAt: c.now, Detail: "account missing from the app (deleted outside Tenure, or a sync skipped it)"}
 		f.Action = string(c.app.Policy.Drift)
 		c.flag(f)
 		if c.app.Policy.Drift == Fix {
-			c.replan[a.PersonID] = true
+			c.replan[a.personID] = true
 		}
 	}
 	c.out.Replan = slices.Sorted(maps.Keys(c.replan))
@@ -371,11 +374,31 @@ func (c *classifier) manual(o plan.Operation) plan.Operation {
 	return o
 }
 
-// same reports whether the known state already says what was seen.
-func same(a, b account.Account) bool {
-	return a.PersonID == b.PersonID && a.UserName == b.UserName && a.State == b.State &&
-		a.ServiceOwner == b.ServiceOwner && slices.Equal(sorted(a.Entitlements), sorted(b.Entitlements)) &&
-		maps.Equal(a.Attributes, b.Attributes)
+// knownAccount is what a run keeps of a known account.
+type knownAccount struct {
+	personID, userName, serviceOwner string
+	state                            account.State
+	fp                               uint64
+}
+
+// fingerprint hashes what the known state records of an account, so a seen
+// account that matches it need not be written again.
+func fingerprint(a *account.Account) uint64 {
+	h := fnv.New64a()
+	w := func(s string) { _, _ = h.Write([]byte(s)); _, _ = h.Write([]byte{0}) }
+	w(a.PersonID)
+	w(a.UserName)
+	w(string(a.State))
+	w(a.ServiceOwner)
+	for _, e := range sorted(a.Entitlements) {
+		w(e)
+	}
+	w("\x01")
+	for _, k := range slices.Sorted(maps.Keys(a.Attributes)) {
+		w(k)
+		w(a.Attributes[k])
+	}
+	return h.Sum64()
 }
 
 func sorted(s []string) []string {

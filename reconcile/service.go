@@ -9,25 +9,28 @@ import (
 )
 
 // serviceOwner reports whether a is a service account, and its owner: the
-// connector's, else the configured owner attribute's, else the one the
-// known state recorded (after a transfer, say).
-func (c *classifier) serviceOwner(a *account.Account, known account.Account, wasKnown bool) (string, bool) {
+// connector's, else the one the known state recorded (a transfer moves
+// it), else the configured owner attribute's.
+func (c *classifier) serviceOwner(a *account.Account, known knownAccount, wasKnown bool) (string, bool) {
 	owner := a.ServiceOwner
 	isService := owner != "" || c.app.Service.matches(a.UserName)
 	if !isService {
 		return "", false
 	}
-	if owner == "" {
-		switch attr := c.app.Service.OwnerAttribute; attr {
-		case "":
-		case "externalId":
-			owner = a.PersonID
-		default:
-			owner = a.Attributes[attr]
-		}
+	if owner != "" {
+		return owner, true // the connector knows the app's owners
 	}
-	if wasKnown && known.ServiceOwner != "" && (owner == "" || c.app.Service.OwnerAttribute == "") {
-		owner = known.ServiceOwner
+	if wasKnown && known.serviceOwner != "" {
+		// What Tenure recorded wins over the attribute: after a transfer
+		// done by hand the app's attribute may still name the old owner.
+		return known.serviceOwner, true
+	}
+	switch attr := c.app.Service.OwnerAttribute; attr {
+	case "":
+	case "externalId":
+		owner = a.PersonID
+	default:
+		owner = a.Attributes[attr]
 	}
 	return owner, true
 }
