@@ -44,7 +44,7 @@ func (a accounts) List(ctx context.Context, app string) ([]account.Account, erro
 
 // ByPerson returns one person's accounts across apps (index accounts_person).
 // The partial index leaves out unlinked accounts, and SQLite uses it only
-// when the query's text implies person_id != '' (a bound value does not);
+// when the query's text implies person_id != ” (a bound value does not);
 // INDEXED BY keeps the planner from walking the primary key instead to
 // save the sort, which scanned every account of the tenant per lookup.
 func (a accounts) ByPerson(ctx context.Context, personID string) ([]account.Account, error) {
