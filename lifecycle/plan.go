@@ -94,6 +94,17 @@ func (t *Tenant) addTransfers(ctx context.Context, tx store.Tx, pl *plan.Plan, i
 	if err != nil {
 		return err
 	}
+	for _, o := range ops {
+		if _, ok := pl.People[o.Person]; ok || o.Person == "" {
+			continue
+		}
+		// A leaver whose own accounts are all gone still hands on what they own.
+		subj := plan.Subject{Label: o.Person, Class: plan.Leaver, Status: person.Terminated}
+		if p, err := tx.People().Get(ctx, o.Person); err == nil {
+			subj.Label = p.Label()
+		}
+		pl.People[o.Person] = subj
+	}
 	pl.Operations = append(pl.Operations, ops...)
 	return nil
 }
