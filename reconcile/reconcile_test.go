@@ -140,6 +140,21 @@ func TestReconcileFindsAndHandlesEveryClassAgainstSCIM(t *testing.T) {
 	slices.Sort(breached)
 	require.Equal(t, []string{"E7", "E8"}, breached)
 
+	// Every change is in the audit chain, which still verifies.
+	var applied int
+	require.NoError(t, b.svc.Store.Read(b.ctx, "acme", func(tx store.Tx) error {
+		es, err := tx.Audit().Scan(b.ctx, 0, 10_000)
+		for _, e := range es {
+			if e.Action == "reconcile.applied" && e.Subject == "wiki" {
+				applied++
+			}
+		}
+		return err
+	}))
+	require.Equal(t, 1, applied)
+	_, err := b.svc.VerifyAudit(b.ctx, "acme")
+	require.NoError(t, err)
+
 	// A second run finds only what policy reported or cannot change.
 	again := b.reconcile(t, "wiki", b.wiki, false)
 	b.waitIdle(t)
