@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -17,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/tenure-dev/tenure/account"
+	"github.com/tenure-dev/tenure/bench"
 	"github.com/tenure-dev/tenure/config"
 	"github.com/tenure-dev/tenure/connector"
 	"github.com/tenure-dev/tenure/connector/memory"
@@ -28,6 +30,7 @@ import (
 	"github.com/tenure-dev/tenure/scim/server"
 	"github.com/tenure-dev/tenure/scim/server/memstore"
 	"github.com/tenure-dev/tenure/store"
+	"github.com/tenure-dev/tenure/store/postgres"
 	"github.com/tenure-dev/tenure/store/sqlite"
 	"github.com/tenure-dev/tenure/task"
 )
@@ -81,6 +84,8 @@ type testBundle struct {
 type options struct {
 	guardMax int
 	orphan   string
+	// postgres runs the store and the queue on PostgreSQL.
+	postgres bool
 }
 
 func setup(t *testing.T, o options) *testBundle {
@@ -92,9 +97,31 @@ func setup(t *testing.T, o options) *testBundle {
 		o.orphan = "disable"
 	}
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "tenure.db"))
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = st.Close() })
+	var (
+		st  store.Store
+		ecf engine.Config
+	)
+	if o.postgres {
+		base := os.Getenv("TENURE_TEST_POSTGRES_URL")
+		if base == "" {
+			if os.Getenv("CI") == "true" {
+				t.Fatal("CI=true but TENURE_TEST_POSTGRES_URL is unset")
+			}
+			t.Skip("set TENURE_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/test?sslmode=disable to run")
+		}
+		u, drop, err := bench.FreshSchema(ctx, base, "tenure_reconcile_")
+		require.NoError(t, err)
+		t.Cleanup(drop)
+		pg, err := postgres.Open(ctx, u)
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = pg.Close() })
+		st, ecf.Pool = pg, pg.Pool()
+	} else {
+		lite, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "tenure.db"))
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = lite.Close() })
+		st, ecf.DB = lite, lite.DB()
+	}
 	f, err := config.Parse(fmt.Appendf(nil, testConfig, o.guardMax, o.orphan), "tenure.yaml")
 	require.NoError(t, err)
 	cfg, _ := f.Tenant("acme")
@@ -124,20 +151,19 @@ func setup(t *testing.T, o options) *testBundle {
 	b.vault = memory.New("vault")
 	b.vault.PageSize = 3
 
-	b.eng, err = engine.New(ctx, engine.Config{
-		Service: b.svc, DB: st.DB(), Workers: 2, MaxAttempts: 3, Now: func() time.Time { return b.now },
-		Tenants: func(id string) (*lifecycle.Tenant, bool) { return b.tenant, id == "acme" },
-		Connectors: func(_, app string) (connector.Connector, bool) {
-			switch app {
-			case "wiki":
-				return b.wiki, true
-			case "vault":
-				return b.vault, true
-			}
-			return nil, false
-		},
-		Backoff: func(int) time.Duration { return 10 * time.Millisecond },
-	})
+	ecf.Service, ecf.Workers, ecf.MaxAttempts, ecf.Now = b.svc, 2, 3, func() time.Time { return b.now }
+	ecf.Tenants = func(id string) (*lifecycle.Tenant, bool) { return b.tenant, id == "acme" }
+	ecf.Connectors = func(_, app string) (connector.Connector, bool) {
+		switch app {
+		case "wiki":
+			return b.wiki, true
+		case "vault":
+			return b.vault, true
+		}
+		return nil, false
+	}
+	ecf.Backoff = func(int) time.Duration { return 10 * time.Millisecond }
+	b.eng, err = engine.New(ctx, ecf)
 	require.NoError(t, err)
 	b.svc.Enqueue = b.eng.Enqueue
 	var cancel func()

@@ -64,7 +64,15 @@ func plant(t *testing.T, b *testBundle) map[string]string {
 
 func TestReconcileFindsAndHandlesEveryClassAgainstSCIM(t *testing.T) {
 	t.Parallel()
-	b := setup(t, options{})
+	everyClass(t, setup(t, options{}))
+}
+
+func TestReconcileOnPostgres(t *testing.T) {
+	t.Parallel()
+	everyClass(t, setup(t, options{postgres: true}))
+}
+
+func everyClass(t *testing.T, b *testBundle) {
 	ids := plant(t, b)
 
 	res := b.reconcile(t, "wiki", b.wiki, false)
