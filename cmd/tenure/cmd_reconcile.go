@@ -67,11 +67,11 @@ A manual app has no API: give the account export its owner sent with --export
 					return err
 				}
 			}
-			if _, err := t.SyncPolicy(ctx); err != nil {
-				return err
-			}
 			var eng *engine.Engine
-			if !dryRun {
+			if !dryRun { // a dry run writes nothing, not even a newly accepted policy
+				if _, err := t.SyncPolicy(ctx); err != nil {
+					return err
+				}
 				if eng, err = a.startEngine(ctx, cfg, t.Service(), map[string]*lifecycle.Tenant{t.ID(): t}); err != nil {
 					return err
 				}
