@@ -123,3 +123,50 @@ func TestReconcileCLI(t *testing.T) {
 	_, err = cli(t, dir, "report", "accounts", "--tenant", "acme", "--class", "zombie")
 	require.Error(t, err)
 }
+
+// A reconciliation that would disable more than the guard allows is held
+// whole; approving it queues and works the disables.
+func TestReconcileHeldThenApprovedCLI(t *testing.T) {
+	t.Parallel()
+	target := newSCIMTarget(t, "tok")
+	dir := t.TempDir()
+	cfg := strings.Replace(fmt.Sprintf(reconcileConfig, target.srv.URL), "  - id: acme\n", "  - id: acme\n    guard: {max_removals: 1}\n", 1)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "tenure.yaml"), []byte(cfg), 0o600))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "roster.csv"), []byte(
+		"employeeId,email,givenName,familyName,department,endDate\n"+
+			"E1,e1@acme.example,Ann,One,Engineering,\n"+
+			"E3,e3@acme.example,Cy,Three,Engineering,2020-01-31\n"+
+			"E4,e4@acme.example,Di,Four,Engineering,2020-01-31\n"), 0o600))
+	must := func(args ...string) string {
+		t.Helper()
+		out, err := cli(t, dir, args...)
+		require.NoError(t, err, "tenure %s: %s", strings.Join(args, " "), out)
+		return out
+	}
+	must("tenant", "create", "acme")
+	must("hr", "import", "--tenant", "acme", filepath.Join(dir, "roster.csv"))
+	for _, u := range []string{"e3@acme.example", "e4@acme.example"} {
+		body := fmt.Sprintf(`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":%q,"externalId":%q,"active":true}`,
+			u, strings.ToUpper(u[:2]))
+		req, _ := http.NewRequest("POST", target.srv.URL+"/scim/v2/Users", strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer tok")
+		req.Header.Set("Content-Type", "application/scim+json")
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		_ = resp.Body.Close()
+		require.Equal(t, http.StatusCreated, resp.StatusCode)
+	}
+	out := must("reconcile", "--tenant", "acme", "--app", "wiki")
+	require.Contains(t, out, "HELD as batch ")
+	require.Contains(t, out, "it would take access from 2 accounts (the guard allows 1)")
+	users, _, _ := target.counts()
+	require.Zero(t, users, "held: nothing disabled")
+	id := strings.Fields(out[strings.Index(out, "HELD as batch ")+len("HELD as batch "):])[0]
+	id = strings.TrimSuffix(id, ":")
+	require.Contains(t, must("hr", "pending", "--tenant", "acme"), id)
+	must("hr", "approve", "--tenant", "acme", id)
+	users, requests, _ := target.counts()
+	require.Equal(t, 2, users, "approved: both ghosts disabled")
+	require.Equal(t, 2, requests)
+	require.Contains(t, must("report", "accounts", "--tenant", "acme", "--class", "ghost"), "disable")
+}
