@@ -167,6 +167,11 @@ type App struct {
 	// Sessions are extra ways to end a leaver's sessions and tokens in
 	// this app, beside its connector's own (see SessionRevoker).
 	Sessions []SessionRevoker `yaml:"sessions"`
+	// Reconcile says how the app is read back and what is done about
+	// accounts that should not be as they are (see reconcile.go).
+	Reconcile Reconcile `yaml:"reconcile"`
+	// ServiceAccounts marks the app's non-human accounts and their owners.
+	ServiceAccounts ServiceAccounts `yaml:"service_accounts"`
 }
 
 // Title is the app's display name, or its ID when it has none.

@@ -363,6 +363,7 @@ func (v *validator) app(a *App, p string, tiers map[string]Tier, tierNames []str
 	}
 	v.connector(&a.Connector, p+".connector")
 	v.sessions(a, p)
+	v.reconcile(a, p)
 }
 
 func (v *validator) connector(c *Connector, p string) {

@@ -143,7 +143,7 @@ func (e *Engine) Enqueue(ctx context.Context, tx store.Tx, ops []plan.Operation)
 	for _, o := range ops {
 		opts := &river.InsertOpts{
 			Priority:   Priority(o),
-			UniqueOpts: river.UniqueOpts{ByArgs: true},
+			UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: unfinished},
 		}
 		if !o.NotBefore.IsZero() && o.NotBefore.After(e.cfg.Now()) {
 			opts.ScheduledAt = o.NotBefore
@@ -167,6 +167,16 @@ func (e *Engine) Enqueue(ctx context.Context, tx store.Tx, ops []plan.Operation)
 		}
 	}
 	return n, nil
+}
+
+// unfinished are the job states in which an operation blocks a second
+// copy of itself. A completed one does not: the same step can be needed
+// again later (a grant revoked behind Tenure's back and found by
+// reconciliation), and River would otherwise skip it as a duplicate for as
+// long as it keeps completed jobs.
+var unfinished = []rivertype.JobState{
+	rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRetryable,
+	rivertype.JobStateRunning, rivertype.JobStateScheduled,
 }
 
 // Apply computes the tenant's plan and queues it, audited, in one

@@ -49,6 +49,10 @@ type Service struct {
 	// so a committed change always has its work queued and a rolled-back one
 	// never does.
 	OnChange func(ctx context.Context, tx store.Tx, t *Tenant, people []string) error
+	// Enqueue, when set, queues operations inside tx (the engine's
+	// Enqueue): reconciliation's operations on accounts of no person and
+	// its deletes, which no roster change explains.
+	Enqueue func(ctx context.Context, tx store.Tx, ops []plan.Operation) (int, error)
 }
 
 func (s *Service) now() time.Time {

@@ -74,6 +74,7 @@ type Tx interface {
 	Clocks() Clocks
 	// SCIM is one source's SCIM resources (see SCIMResources).
 	SCIM(source string) SCIMResources
+	Findings() Findings
 }
 
 // People is the tenant's roster.
@@ -260,4 +261,25 @@ type SCIMResources interface {
 	Delete(ctx context.Context, typ, id string) error
 	// List returns every resource of typ, in a stable order (by id).
 	List(ctx context.Context, typ string) ([]SCIMResource, error)
+}
+
+// FindingFilter selects findings; zero fields do not filter.
+type FindingFilter struct {
+	App   string
+	Class account.Class
+	// Owner keeps service accounts owned by this employeeId.
+	Owner string
+}
+
+// Findings holds what the latest reconciliation of each app found: the
+// accounts it flagged (orphans, ghosts, drift, unmanaged, service and
+// ambiguous accounts) and what was done about them.
+type Findings interface {
+	// Replace makes fs the findings of app, dropping the previous run's.
+	Replace(ctx context.Context, app string, fs []account.Finding) error
+	// List returns matching findings ordered by app, then external id.
+	List(ctx context.Context, f FindingFilter) ([]account.Finding, error)
+	// SetOwner records a service account's new owner after a transfer;
+	// false when no such service account was found.
+	SetOwner(ctx context.Context, app, externalID, owner string) (bool, error)
 }

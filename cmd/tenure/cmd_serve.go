@@ -17,6 +17,7 @@ import (
 
 	"github.com/tenure-dev/tenure/httpapi"
 	"github.com/tenure-dev/tenure/lifecycle"
+	"github.com/tenure-dev/tenure/reconcile"
 )
 
 func (a *app) serveCmd() *cobra.Command {
@@ -56,6 +57,8 @@ func (a *app) serveCmd() *cobra.Command {
 				return err
 			}
 			svc.OnChange = eng.OnChange
+			svc.Enqueue = eng.Enqueue
+			go reconcile.Schedule(cmd.Context(), a.reconcileJobs(cmd.Context(), cfg, tenants), nil, log)
 			defer func() {
 				// Running operations finish; queued ones wait in the
 				// database for the next start. Nothing is lost.
