@@ -13,7 +13,7 @@ import (
 // it), else the configured owner attribute's.
 func (c *classifier) serviceOwner(a *account.Account, known knownAccount, wasKnown bool) (string, bool) {
 	owner := a.ServiceOwner
-	isService := owner != "" || c.app.Service.matches(a.UserName)
+	isService := owner != "" || a.Attributes[account.ServiceAttribute] == "true" || c.app.Service.matches(a.UserName)
 	if !isService {
 		return "", false
 	}

@@ -27,7 +27,7 @@ func (c *Conn) resolveOwners(ctx context.Context, accs []*account.Account) error
 		if err != nil || !c.s.serviceBase.AncestorOfFold(dn) {
 			continue
 		}
-		a.Attributes["serviceAccount"] = "true"
+		a.Attributes[account.ServiceAttribute] = "true"
 		owner := a.Attributes["owner"]
 		if owner == "" {
 			continue
