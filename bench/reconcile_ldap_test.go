@@ -157,18 +157,24 @@ type ldapRun struct {
 	res       Result
 	peakHeap  uint64 // highest HeapAlloc after each page and at the end
 	peakRSS   int64  // VmHWM, reset just before the run; 0 if it cannot be reset
+	baseRSS   int64  // resident when it was reset (the test binary, the runtime)
 	prepare   time.Duration
 	reconcile time.Duration
+	listing   time.Duration // of reconcile, in the connector's List
 }
 
-// sampledLister reads the Go heap after every page.
+// sampledLister reads the Go heap after every page, and adds up the time
+// spent waiting for pages.
 type sampledLister struct {
-	l    connector.Lister
-	peak uint64
+	l       connector.Lister
+	peak    uint64
+	listing time.Duration
 }
 
 func (s *sampledLister) List(ctx context.Context, cursor string) ([]account.Account, string, error) {
+	start := time.Now()
 	page, next, err := s.l.List(ctx, cursor)
+	s.listing += time.Since(start)
 	s.sample()
 	return page, next, err
 }
@@ -198,6 +204,9 @@ func reconcileLDAP(ctx context.Context, b *testing.B, dir string, p planted, srv
 	runtime.GC()
 	debug.FreeOSMemory()
 	hwmReset := os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) == nil
+	if hwmReset {
+		run.baseRSS = peakRSS() // the mark starts at what is resident now
+	}
 	if b != nil {
 		b.StartTimer()
 	}
@@ -214,7 +223,7 @@ func reconcileLDAP(ctx context.Context, b *testing.B, dir string, p planted, srv
 		b.StopTimer()
 	}
 	l.sample()
-	run.peakHeap = l.peak
+	run.peakHeap, run.listing = l.peak, l.listing
 	if hwmReset {
 		run.peakRSS = peakRSS()
 	}
@@ -284,8 +293,9 @@ func benchReconcileLDAP(b *testing.B, p planted, memberOf bool) {
 	for range b.N {
 		run, err := reconcileLDAP(b.Context(), b, b.TempDir(), p, srv, memberOf)
 		require.NoError(b, err)
-		b.Logf("prepare %s, reconcile %s: %s; peak heap %.1f MB, peak RSS %.1f MB", run.prepare.Round(time.Millisecond),
-			run.reconcile.Round(time.Millisecond), run.res.Steps[0].Note, float64(run.peakHeap)/(1<<20), float64(run.peakRSS)/(1<<20))
+		b.Logf("prepare %s, reconcile %s (listing %s): %s; peak heap %.1f MB, peak RSS %.1f MB (%.1f MB at the start)", run.prepare.Round(time.Millisecond),
+			run.reconcile.Round(time.Millisecond), run.listing.Round(time.Millisecond), run.res.Steps[0].Note,
+			float64(run.peakHeap)/(1<<20), float64(run.peakRSS)/(1<<20), float64(run.baseRSS)/(1<<20))
 		peakHeap, peakRSS = max(peakHeap, run.peakHeap), max(peakRSS, run.peakRSS)
 	}
 	b.ReportMetric(float64(peakHeap)/(1<<20), "peak-heap-MB")
