@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -21,6 +22,7 @@ import (
 	"time"
 
 	"github.com/tenure-dev/tenure/account"
+	"github.com/tenure-dev/tenure/connector"
 	scimconn "github.com/tenure-dev/tenure/connector/scim"
 	"github.com/tenure-dev/tenure/engine"
 	"github.com/tenure-dev/tenure/hr"
@@ -100,7 +102,11 @@ func ReconcileApp(ctx context.Context, dir string, n int, in io.Reader, out io.W
 		return err
 	}
 	now := time.Now().UTC()
-	if err := prepareReconcileDB(ctx, dir, p, now); err != nil {
+	known := func(i int, pe person.Person) account.Account {
+		return account.Account{App: "app", ExternalID: userID(i), PersonID: pe.ID, UserName: pe.Email,
+			State: account.Enabled, Attributes: map[string]string{"email": pe.Email, "displayName": pe.Name()}}
+	}
+	if err := prepareReconcileDB(ctx, dir, p, now, reconcileSettings(), known); err != nil {
 		return err
 	}
 	var next atomic.Int64
@@ -161,9 +167,11 @@ func ReconcileApp(ctx context.Context, dir string, n int, in io.Reader, out io.W
 	return srv.Close()
 }
 
-// prepareReconcileDB writes the roster (ghosts terminated yesterday) and
-// the known state Tenure had before the app drifted.
-func prepareReconcileDB(ctx context.Context, dir string, p planted, now time.Time) error {
+// prepareReconcileDB writes the roster (ghosts terminated two days ago)
+// and the known state Tenure had before the app drifted: known(i, person)
+// is person i's account as Tenure last saw it.
+func prepareReconcileDB(ctx context.Context, dir string, p planted, now time.Time, s lifecycle.Settings,
+	known func(i int, pe person.Person) account.Account) error {
 	st, err := sqlite.Open(ctx, filepath.Join(dir, "bench.db"))
 	if err != nil {
 		return err
@@ -173,7 +181,7 @@ func prepareReconcileDB(ctx context.Context, dir string, p planted, now time.Tim
 	if err := svc.CreateTenant(ctx, "bench"); err != nil {
 		return err
 	}
-	t, err := svc.Tenant(reconcileSettings())
+	t, err := svc.Tenant(s)
 	if err != nil {
 		return err
 	}
@@ -191,13 +199,11 @@ func prepareReconcileDB(ctx context.Context, dir string, p planted, now time.Tim
 	if _, err := t.Import(ctx, rows, lifecycle.ImportOptions{Source: "bench roster", Full: true}); err != nil {
 		return err
 	}
-	known := make([]account.Account, 0, p.people)
+	accounts := make([]account.Account, 0, p.people)
 	for i := range p.people {
-		pe := benchPerson(i)
-		known = append(known, account.Account{App: "app", ExternalID: userID(i), PersonID: pe.ID, UserName: pe.Email,
-			State: account.Enabled, Attributes: map[string]string{"email": pe.Email, "displayName": pe.Name()}})
+		accounts = append(accounts, known(i, benchPerson(i)))
 	}
-	return st.Write(ctx, "bench", func(tx store.Tx) error { return tx.Accounts().Put(ctx, known...) })
+	return st.Write(ctx, "bench", func(tx store.Tx) error { return tx.Accounts().Put(ctx, accounts...) })
 }
 
 // Reconcile runs the benchmark: the app in a child process (self, with
@@ -238,60 +244,69 @@ func Reconcile(ctx context.Context, dir string, n int, self string, args []strin
 	res.Steps = append(res.Steps, Step{Name: "prepare roster, known state and SCIM app", Duration: time.Since(start),
 		Note: fmt.Sprintf("%d people, %d accounts (untimed, child process)", p.people, n)})
 
-	st, err := sqlite.Open(ctx, filepath.Join(dir, "bench.db"))
-	if err != nil {
-		return res, err
-	}
-	defer st.Close()
-	svc := &lifecycle.Service{Store: st, Actor: "bench"}
-	t, err := svc.Tenant(reconcileSettings())
-	if err != nil {
-		return res, err
-	}
-	eng, err := engine.New(ctx, engine.Config{Service: svc, DB: st.DB(),
-		Tenants: func(id string) (*lifecycle.Tenant, bool) { return t, id == "bench" }, Log: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		return res, err
-	}
-	svc.Enqueue = eng.Enqueue // queued, not worked: the queue is measured by bench queue
 	conn, err := scimconn.New(ctx, scimconn.Config{BaseURL: url, Token: reconcileToken, AllowLoopback: true,
 		PageSize: 1000, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		return res, err
 	}
-	var out *reconcile.Result
+	out, err := runReconcile(ctx, dir, reconcileSettings(), conn, &res, "reconcile (list over HTTP, classify, apply, queue)")
+	if err != nil {
+		return res, err
+	}
+	res.PeakRSS = peakRSS()
+	return res, checkPlanted(p, out, userID)
+}
+
+// runReconcile times reconcile.Run of the app "app" through l with the
+// default policy, on the database prepareReconcileDB wrote in dir. The
+// operations are queued, not worked: the queue is measured by bench queue.
+func runReconcile(ctx context.Context, dir string, s lifecycle.Settings, l connector.Lister, res *Result, step string) (*reconcile.Result, error) {
+	st, err := sqlite.Open(ctx, filepath.Join(dir, "bench.db"))
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	svc := &lifecycle.Service{Store: st, Actor: "bench"}
+	t, err := svc.Tenant(s)
+	if err != nil {
+		return nil, err
+	}
+	eng, err := engine.New(ctx, engine.Config{Service: svc, DB: st.DB(),
+		Tenants: func(id string) (*lifecycle.Tenant, bool) { return t, id == "bench" }, Log: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		return nil, err
+	}
+	svc.Enqueue = eng.Enqueue
 	if pf := os.Getenv("TENURE_BENCH_CPUPROFILE"); pf != "" {
 		f, _ := os.Create(pf)
 		_ = pprof.StartCPUProfile(f)
 		defer pprof.StopCPUProfile()
 	}
-	err = timed(&res, "reconcile (list over HTTP, classify, apply, queue)", func() (string, error) {
-		out, err = reconcile.Run(ctx, t, reconcile.App{ID: "app", Policy: reconcile.DefaultPolicy()}, conn, reconcile.Options{})
+	var out *reconcile.Result
+	err = timed(res, step, func() (string, error) {
+		out, err = reconcile.Run(ctx, t, reconcile.App{ID: "app", Policy: reconcile.DefaultPolicy()}, l, reconcile.Options{})
 		if err != nil {
 			return "", err
 		}
 		return fmt.Sprintf("%d accounts, %d findings, %d operations queued", out.Seen, len(out.Findings), out.Queued), nil
 	})
-	if err != nil {
-		return res, err
-	}
-	res.PeakRSS = peakRSS()
-	return res, checkPlanted(p, out)
+	return out, err
 }
 
-// checkPlanted fails unless the findings are exactly the planted ones.
-func checkPlanted(p planted, r *reconcile.Result) error {
+// checkPlanted fails unless the findings are exactly the planted ones:
+// id(i) is the app's id of account i (orphans follow the people).
+func checkPlanted(p planted, r *reconcile.Result, id func(int) string) error {
 	want := map[string]account.Class{}
 	for i := range p.people {
 		switch p.class(i) {
 		case "ghost":
-			want[userID(i)] = account.Ghost
+			want[id(i)] = account.Ghost
 		case "attr", "extra":
-			want[userID(i)] = account.Drift
+			want[id(i)] = account.Drift
 		}
 	}
 	for j := range p.k {
-		want[userID(p.people+j)] = account.Orphan
+		want[id(p.people+j)] = account.Orphan
 	}
 	var wrong []string
 	for _, f := range r.Findings {
@@ -307,8 +322,9 @@ func checkPlanted(p planted, r *reconcile.Result) error {
 		slices.Sort(wrong)
 		return fmt.Errorf("%d findings differ from what was planted, e.g. %s", len(wrong), strings.Join(wrong[:min(5, len(wrong))], "; "))
 	}
-	if r.Counts[account.InSync] != p.people-3*p.k {
-		return fmt.Errorf("%d accounts in sync, want %d", r.Counts[account.InSync], p.people-3*p.k)
+	wantCounts := map[account.Class]int{account.InSync: p.people - 3*p.k, account.Ghost: p.k, account.Orphan: p.k, account.Drift: 2 * p.k}
+	if !maps.Equal(r.Counts, wantCounts) || r.Seen != p.people+p.k {
+		return fmt.Errorf("counts %v of %d accounts, want %v of %d", r.Counts, r.Seen, wantCounts, p.people+p.k)
 	}
 	return nil
 }
