@@ -76,9 +76,14 @@ func TestReconcileLDAPEndToEnd(t *testing.T) {
 		require.NoError(t, admin.Add(req))
 	}
 	ghostDN := "uid=e3@acme.example," + ldaptest.PeopleDN
-	add(ghostDN, "e3@acme.example", "E3", "")                     // the leaver, recreated by hand
-	add("uid=nobody,"+ldaptest.PeopleDN, "nobody", "X9", "")      // no one on the roster
-	add("uid=svc-ci,"+ldaptest.ServicesDN, "svc-ci", "", ghostDN) // owned by the leaver
+	add(ghostDN, "e3@acme.example", "E3", "")                                             // the leaver, recreated by hand
+	add("uid=nobody,"+ldaptest.PeopleDN, "nobody", "X9", "")                              // no one on the roster
+	add("uid=svc-ci,"+ldaptest.ServicesDN, "svc-ci", "", ghostDN)                         // owned by the leaver
+	add("uid=svc-old,"+ldaptest.ServicesDN, "svc-old", "", "uid=gone,"+ldaptest.PeopleDN) // its owner's entry is gone
+	add("uid=e4@acme.example,"+ldaptest.PeopleDN, "e4@acme.example", "E4", "")            // made at first login (JIT), before HR's record
+	require.NoError(t, os.WriteFile(b.path("hire.csv"), []byte("employeeId,email,givenName,familyName,department\n"+
+		"E4,e4@acme.example,Di,Four,Engineering\n"), 0o600))
+	cli("hr", "import", "--tenant", "acme", "--partial", b.path("hire.csv"))
 	bobDN := "uid=e2@acme.example," + ldaptest.PeopleDN
 	mod := goldap.NewModifyRequest(group, nil)
 	mod.Delete("member", []string{bobDN}) // drift: Bo taken out of the group
@@ -88,7 +93,8 @@ func TestReconcileLDAPEndToEnd(t *testing.T) {
 	require.Contains(t, out, "1 ghost")
 	require.Contains(t, out, "1 orphan")
 	require.Contains(t, out, "1 drift")
-	require.Contains(t, out, "1 service")
+	require.Contains(t, out, "2 service")
+	require.Contains(t, out, "1 unmanaged")
 	require.NotContains(t, members(t, admin, group), bobDN, "a dry run changes nothing")
 
 	out = cli("reconcile", "--tenant", "acme", "--app", "directory")
@@ -104,6 +110,11 @@ func TestReconcileLDAPEndToEnd(t *testing.T) {
 
 	require.Contains(t, cli("report", "accounts", "--tenant", "acme", "--class", "orphan"), "nobody")
 	require.Contains(t, cli("report", "accounts", "--tenant", "acme", "--class", "ghost"), "e3@acme.example")
+	old := search(t, admin, ldaptest.ServicesDN, "(uid=svc-old)", "manager", "pwdAccountLockedTime")
+	require.Equal(t, "uid=e1@acme.example,"+ldaptest.PeopleDN, old.GetAttributeValue("manager"), "an ownerless one gets the successor too")
+	require.Empty(t, old.GetAttributeValue("pwdAccountLockedTime"))
+	search(t, admin, ldaptest.PeopleDN, "(employeeNumber=E4)") // adopted: still exactly one entry
+	require.Contains(t, members(t, admin, group), "uid=e4@acme.example,"+ldaptest.PeopleDN, "the adopted JIT account got its role's group")
 	require.Contains(t, cli("report", "service-accounts", "--tenant", "acme"), "svc-ci")
 }
 
