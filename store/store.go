@@ -73,6 +73,10 @@ type Tx interface {
 	Tasks() Tasks
 	Clocks() Clocks
 	SCIM() SCIMResources
+	// Signals: signing keys, SSF streams and the SET outbox (signals.go).
+	SigningKeys() SigningKeys
+	Streams() Streams
+	SETs() SETs
 }
 
 // People is the tenant's roster.

@@ -41,6 +41,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Receipts", receiptTests},
 		{"Clocks", clockTests},
 		{"SCIM", scimTests},
+		{"Signals", signalTests},
 		{"Errors", errorTests},
 		{"Isolation", isolationTests},
 	}
