@@ -201,6 +201,11 @@ func (t *Tenant) importTx(ctx context.Context, tx store.Tx, current map[string]*
 			return nil, err
 		}
 	}
+	if t.svc.OnEvents != nil {
+		if err := t.svc.OnEvents(ctx, tx, t, evs); err != nil {
+			return nil, fmt.Errorf("signal events: %w", err)
+		}
+	}
 	if t.svc.OnChange != nil {
 		ids := make([]string, len(diff.People))
 		for i, p := range diff.People {

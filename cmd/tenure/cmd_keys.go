@@ -1,0 +1,142 @@
+package main
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tenure-dev/tenure/config"
+	"github.com/tenure-dev/tenure/engine"
+	"github.com/tenure-dev/tenure/lifecycle"
+	"github.com/tenure-dev/tenure/person"
+	"github.com/tenure-dev/tenure/signal"
+	"github.com/tenure-dev/tenure/store"
+)
+
+// keyring is the tenants' signing keys over st, with each tenant's
+// algorithm and retention from the config.
+func keyring(cfg *config.File, st store.Store, kek *signal.KEK) *signal.Keyring {
+	return &signal.Keyring{
+		Store: st, KEK: kek,
+		Alg: func(id string) string {
+			if t, ok := cfg.Tenant(id); ok {
+				return t.Signals.KeyAlgorithm
+			}
+			return ""
+		},
+		Retention: func(id string) time.Duration {
+			if t, ok := cfg.Tenant(id); ok {
+				return t.Signals.KeyRetention.Duration
+			}
+			return 0
+		},
+	}
+}
+
+// signalSettings converts a tenant's config for the signal service.
+func signalSettings(t *config.Tenant) signal.Settings {
+	s := signal.Settings{
+		Tenant: t.ID, Egress: t.Signals.Egress(),
+		AllSubjects: t.Signals.DefaultSubjects == config.DefaultSubjectsAll,
+		Deadline:    cmp.Or(t.Signals.Deadline.Duration, signal.DefaultDeadline),
+	}
+	for _, a := range t.Apps {
+		if a.BackchannelLogoutURI == "" {
+			continue
+		}
+		s.LogoutApps = append(s.LogoutApps, signal.LogoutApp{
+			ID: a.ID, URI: a.BackchannelLogoutURI, ClientID: a.BackchannelClientID, Subject: a.BackchannelSubject,
+			Owner: a.Owner, Deadline: t.Tiers[a.Tier].LeaverDeadline.Duration,
+		})
+	}
+	return s
+}
+
+// newSignals builds the signal service for serve. Without a key-encryption
+// key it returns nil (no SSF routes, no signals) unless a tenant declares a
+// back-channel logout, which then cannot start: its leavers' sessions would
+// silently stay open.
+func (a *app) newSignals(cfg *config.File, svc *lifecycle.Service, publicURL string) (*signal.Service, error) {
+	kek, err := signal.LoadKEK(os.Getenv)
+	if errors.Is(err, signal.ErrNoKEK) {
+		for _, t := range cfg.Tenants {
+			if len(signalSettings(&t).LogoutApps) > 0 {
+				return nil, fmt.Errorf("tenant %s declares back-channel logouts: %w", t.ID, err)
+			}
+		}
+		a.log.Warn("signals are off (SSF streams, back-channel logout): " + err.Error())
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	settings := map[string]signal.Settings{}
+	for i := range cfg.Tenants {
+		settings[cfg.Tenants[i].ID] = signalSettings(&cfg.Tenants[i])
+	}
+	return &signal.Service{
+		Store: svc.Store, Keys: keyring(cfg, svc.Store, kek), BaseURL: strings.TrimSuffix(publicURL, "/"),
+		Tenants: func(id string) (signal.Settings, bool) { s, ok := settings[id]; return s, ok },
+		Log:     a.log,
+	}, nil
+}
+
+// wireSignals connects the signal service to the engine and to roster
+// changes: a leave's signals are queued in the change's transaction.
+func wireSignals(sig *signal.Service, eng *engine.Engine, svc *lifecycle.Service) {
+	if sig == nil {
+		return
+	}
+	sig.Enqueue = eng.EnqueueSignals
+	eng.UseSignals(sig)
+	svc.OnEvents = func(ctx context.Context, tx store.Tx, _ *lifecycle.Tenant, evs []person.Event) error {
+		return sig.OnEvents(ctx, tx, evs)
+	}
+}
+
+func (a *app) keysCmd() *cobra.Command {
+	c := &cobra.Command{Use: "keys", Short: "Signing keys of SETs and logout tokens (published at /t/{tenant}/jwks.json)"}
+	var tenant string
+	rotate := &cobra.Command{
+		Use:   "rotate",
+		Short: "Make a new signing key; the old one stays published for signals.key_retention, then is dropped",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := a.loadConfig()
+			if err != nil {
+				return err
+			}
+			ct, err := tenantFlag(cfg, tenant)
+			if err != nil {
+				return err
+			}
+			kek, err := signal.LoadKEK(os.Getenv)
+			if err != nil {
+				return err
+			}
+			st, err := a.openStore(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			k, dropped, err := keyring(cfg, st, kek).Rotate(cmd.Context(), ct.ID)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.out, "tenant %s: new %s signing key %s\n", ct.ID, k.Alg, k.ID)
+			for _, id := range dropped {
+				fmt.Fprintf(a.out, "dropped key %s (retired past its retention)\n", id)
+			}
+			return nil
+		},
+	}
+	rotate.Flags().StringVar(&tenant, "tenant", "", "tenant (required when the config has several)")
+	c.AddCommand(rotate)
+	return c
+}
