@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -448,3 +449,5 @@ func waitFor(t *testing.T, cond func() bool) {
 		}
 	}
 }
+
+func writeFile(path, data string) error { return os.WriteFile(path, []byte(data), 0o600) }
