@@ -64,7 +64,7 @@ func withLogoutApps(apps ...signal.LogoutApp) option {
 
 func withAllSubjects() option { return func(b *testBundle) { b.set.AllSubjects = true } }
 
-func setup(t *testing.T, opts ...option) *testBundle {
+func setup(t testing.TB, opts ...option) *testBundle {
 	t.Helper()
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "tenure.db"))
@@ -140,7 +140,7 @@ func setup(t *testing.T, opts ...option) *testBundle {
 func (b *testBundle) issuer() string { return b.srv.URL + "/t/acme" }
 
 // call makes an API request and returns the status and raw body.
-func (b *testBundle) call(t *testing.T, method, path, tok, body string) (int, []byte) {
+func (b *testBundle) call(t testing.TB, method, path, tok, body string) (int, []byte) {
 	t.Helper()
 	req, err := http.NewRequestWithContext(b.ctx, method, b.srv.URL+path, strings.NewReader(body))
 	require.NoError(t, err)
@@ -159,7 +159,7 @@ func (b *testBundle) call(t *testing.T, method, path, tok, body string) (int, []
 }
 
 // callJSON is call expecting status want, decoding the body into a map.
-func (b *testBundle) callJSON(t *testing.T, want int, method, path, tok, body string) map[string]any {
+func (b *testBundle) callJSON(t testing.TB, want int, method, path, tok, body string) map[string]any {
 	t.Helper()
 	code, raw := b.call(t, method, path, tok, body)
 	require.Equal(t, want, code, "%s %s: %s", method, path, raw)
@@ -171,7 +171,7 @@ func (b *testBundle) callJSON(t *testing.T, want int, method, path, tok, body st
 }
 
 // hrEvent posts one HR event.
-func (b *testBundle) hrEvent(t *testing.T, body string) {
+func (b *testBundle) hrEvent(t testing.TB, body string) {
 	t.Helper()
 	b.callJSON(t, http.StatusOK, "POST", "/t/acme/api/v1/hr/events", b.hr, body)
 }
@@ -191,13 +191,13 @@ func back(id string) string {
 }
 
 // createStream creates a stream for tok and returns its id.
-func (b *testBundle) createStream(t *testing.T, tok, body string) string {
+func (b *testBundle) createStream(t testing.TB, tok, body string) string {
 	t.Helper()
 	out := b.callJSON(t, http.StatusCreated, "POST", "/t/acme/ssf/streams", tok, body)
 	return out["stream_id"].(string)
 }
 
-func (b *testBundle) addSubject(t *testing.T, tok, stream, subject string) {
+func (b *testBundle) addSubject(t testing.TB, tok, stream, subject string) {
 	t.Helper()
 	b.callJSON(t, http.StatusOK, "POST", "/t/acme/ssf/subjects:add", tok, fmt.Sprintf(`{"stream_id": %q, "subject": %s}`, stream, subject))
 }
@@ -206,7 +206,7 @@ func allEvents() string {
 	return `["` + strings.Join(signal.EventsSupported, `", "`) + `"]`
 }
 
-func (b *testBundle) outbox(t *testing.T, stream string) int {
+func (b *testBundle) outbox(t testing.TB, stream string) int {
 	t.Helper()
 	var n int
 	require.NoError(t, b.st.Read(b.ctx, "acme", func(tx store.Tx) (err error) {
@@ -241,24 +241,38 @@ type receiver struct {
 	// rejected counts SETs that failed verification.
 	rejected atomic.Int64
 	seen     sync.Map
+	mu       sync.Mutex
+	keys     jwk.Set
 }
 
 func newReceiver(b *testBundle, aud string) *receiver {
 	return &receiver{jwksURL: b.issuer() + "/jwks.json", iss: b.issuer(), aud: aud, got: make(chan receivedSET, 10000)}
 }
 
-// verify checks a SET strictly.
-func (r *receiver) verify(ctx context.Context, token string) (receivedSET, error) {
+// jwks returns the transmitter's keys: cached, or fetched afresh when
+// fresh is set (a verifier meeting an unknown kid looks again, once).
+func (r *receiver) jwks(ctx context.Context, fresh bool) (jwk.Set, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.keys != nil && !fresh {
+		return r.keys, nil
+	}
 	keys, err := jwk.Fetch(ctx, r.jwksURL)
 	if err != nil {
-		return receivedSET{}, fmt.Errorf("jwks: %w", err)
+		return nil, fmt.Errorf("jwks: %w", err)
 	}
 	for i := range keys.Len() {
 		k, _ := keys.Key(i)
 		if k.Has("d") {
-			return receivedSET{}, fmt.Errorf("the JWKS publishes a private key")
+			return nil, fmt.Errorf("the JWKS publishes a private key")
 		}
 	}
+	r.keys = keys
+	return keys, nil
+}
+
+// verify checks a SET strictly.
+func (r *receiver) verify(ctx context.Context, token string) (receivedSET, error) {
 	msg, err := jws.Parse([]byte(token))
 	if err != nil {
 		return receivedSET{}, fmt.Errorf("parse: %w", err)
@@ -268,9 +282,18 @@ func (r *receiver) verify(ctx context.Context, token string) (receivedSET, error
 		return receivedSET{}, fmt.Errorf("typ %q, want secevent+jwt", typ)
 	}
 	kid, _ := hdr.KeyID()
+	keys, err := r.jwks(ctx, false)
+	if err != nil {
+		return receivedSET{}, err
+	}
 	payload, err := jws.Verify([]byte(token), jws.WithKeySet(keys, jws.WithRequireKid(true)))
 	if err != nil {
-		return receivedSET{}, fmt.Errorf("signature (kid %s): %w", kid, err)
+		if keys, err = r.jwks(ctx, true); err != nil {
+			return receivedSET{}, err
+		}
+		if payload, err = jws.Verify([]byte(token), jws.WithKeySet(keys, jws.WithRequireKid(true))); err != nil {
+			return receivedSET{}, fmt.Errorf("signature (kid %s): %w", kid, err)
+		}
 	}
 	var c map[string]any
 	if err := json.Unmarshal(payload, &c); err != nil {
@@ -347,7 +370,7 @@ func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 }
 
 // next waits for the next accepted SET.
-func (r *receiver) next(t *testing.T) receivedSET {
+func (r *receiver) next(t testing.TB) receivedSET {
 	t.Helper()
 	select {
 	case s := <-r.got:
@@ -371,7 +394,7 @@ type relyingParty struct {
 	srv  *httptest.Server
 }
 
-func newRelyingParty(t *testing.T, b *testBundle, clientID string) *relyingParty {
+func newRelyingParty(t testing.TB, b *testBundle, clientID string) *relyingParty {
 	rp := &relyingParty{clientID: clientID, jwksURL: b.issuer() + "/jwks.json", got: make(chan *oidc.LogoutToken, 10000)}
 	rp.verifier = oidc.NewVerifier(b.issuer(), oidc.NewRemoteKeySet(context.Background(), rp.jwksURL),
 		&oidc.Config{ClientID: clientID, SupportedSigningAlgs: []string{"RS256", "ES256"}})
@@ -415,7 +438,7 @@ func (rp *relyingParty) app(id string) signal.LogoutApp {
 	return signal.LogoutApp{ID: id, URI: rp.srv.URL + "/backchannel-logout", ClientID: rp.clientID, Owner: "it-ops@acme.example", Deadline: 15 * time.Minute}
 }
 
-func (rp *relyingParty) next(t *testing.T) *oidc.LogoutToken {
+func (rp *relyingParty) next(t testing.TB) *oidc.LogoutToken {
 	t.Helper()
 	select {
 	case tok := <-rp.got:
@@ -427,7 +450,7 @@ func (rp *relyingParty) next(t *testing.T) *oidc.LogoutToken {
 }
 
 // newServer serves h on loopback and returns its URL.
-func newServer(t *testing.T, h http.Handler) string {
+func newServer(t testing.TB, h http.Handler) string {
 	t.Helper()
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
@@ -436,7 +459,7 @@ func newServer(t *testing.T, h http.Handler) string {
 
 // waitFor waits until cond holds, looking again whenever the queue
 // finishes a job (and at least every 20ms: some changes are not jobs).
-func waitFor(t *testing.T, cond func() bool) {
+func waitFor(t testing.TB, cond func() bool) {
 	t.Helper()
 	deadline := time.After(30 * time.Second)
 	tick := time.NewTicker(20 * time.Millisecond)
