@@ -27,8 +27,9 @@ type benchWorld struct {
 	people []string
 }
 
-func newBenchWorld(tb testing.TB, n int) *benchWorld {
+func newBenchWorld(tb testing.TB, n int, alg string) *benchWorld {
 	b := setup(tb, withAllSubjects())
+	b.sig.Keys.Alg = func(string) string { return alg }
 	w := &benchWorld{b: b}
 	var apps []signal.LogoutApp
 	for i := range 10 {
@@ -108,7 +109,13 @@ func (w *benchWorld) waitSignalled(tb testing.TB, n int) {
 //
 //	go test ./signal -run '^$' -bench LeaverSignalled -benchtime 200x
 func BenchmarkLeaverSignalled(b *testing.B) {
-	w := newBenchWorld(b, b.N)
+	for _, alg := range signal.Algorithms {
+		b.Run(alg, func(b *testing.B) { benchLeaver(b, alg) })
+	}
+}
+
+func benchLeaver(b *testing.B, alg string) {
+	w := newBenchWorld(b, b.N, alg)
 	lat := make([]time.Duration, 0, b.N)
 	b.ResetTimer()
 	for i := range b.N {
@@ -129,10 +136,16 @@ func BenchmarkLeaverSignalled(b *testing.B) {
 //
 //	go test ./signal -run '^$' -bench ThousandLeavers -benchtime 1x
 func BenchmarkThousandLeavers(b *testing.B) {
+	for _, alg := range signal.Algorithms {
+		b.Run(alg, func(b *testing.B) { benchThousand(b, alg) })
+	}
+}
+
+func benchThousand(b *testing.B, alg string) {
 	const n = 1000
 	for range b.N {
 		b.StopTimer()
-		w := newBenchWorld(b, n)
+		w := newBenchWorld(b, n, alg)
 		events := make([]string, n)
 		for i, id := range w.people {
 			events[i] = leave(id)

@@ -105,8 +105,12 @@ func setup(t testing.TB, opts ...option) *testBundle {
 	now := func() time.Time { return time.Now().Add(time.Duration(b.skew.Load())) }
 	b.sig = &signal.Service{
 		Store: st, BaseURL: b.srv.URL, Now: now, PollWait: 5 * time.Second,
-		Keys:    &signal.Keyring{Store: st, KEK: b.kek, Now: now, Retention: func(string) time.Duration { return time.Hour }},
-		Tenants: func(id string) (signal.Settings, bool) { s := b.set; s.Tenant = id; return s, id == "acme" || id == "globex" },
+		Keys: &signal.Keyring{Store: st, KEK: b.kek, Now: now, Retention: func(string) time.Duration { return time.Hour }},
+		Tenants: func(id string) (signal.Settings, bool) {
+			s := b.set
+			s.Tenant = id
+			return s, id == "acme" || id == "globex"
+		},
 	}
 	b.eng, err = engine.New(ctx, engine.Config{
 		Service: svc, DB: st.DB(), Workers: 8, MaxAttempts: 4, Signals: b.sig,

@@ -10,6 +10,7 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -53,7 +54,20 @@ type Keyring struct {
 
 	mu      sync.Mutex
 	signers map[string]crypto.Signer // by kid: opened private keys
+	current map[string]currentKey    // by tenant: the signing key, as last read
 }
+
+// currentKey is a tenant's signing key as last read from the store. It is
+// trusted for currentTTL: after a rotation in another process this one
+// signs with the retired key for at most that long, which is harmless since
+// a retired key stays published for the retention window.
+type currentKey struct {
+	kid, alg string
+	signer   crypto.Signer
+	at       time.Time
+}
+
+const currentTTL = 30 * time.Second
 
 func (k *Keyring) now() time.Time {
 	if k.Now != nil {
@@ -159,6 +173,9 @@ func (k *Keyring) Rotate(ctx context.Context, tenant string) (store.SigningKey, 
 		return store.SigningKey{}, nil, fmt.Errorf("rotate keys of %s: %w", tenant, err)
 	}
 	k.remember(nk.ID, signer)
+	k.mu.Lock()
+	delete(k.current, tenant) // the next signature reads the new key
+	k.mu.Unlock()
 	return nk, dropped, nil
 }
 
@@ -203,6 +220,31 @@ func (k *Keyring) Published(ctx context.Context, tenant string) (jose.JSONWebKey
 // signer returns the tenant's current key inside tx, making the first one
 // if the tenant has none.
 func (k *Keyring) signer(ctx context.Context, tx store.Tx) (kid, alg string, s crypto.Signer, err error) {
+	if c, ok := k.cached(tx.Tenant()); ok {
+		return c.kid, c.alg, c.signer, nil
+	}
+	kid, alg, s, err = k.load(ctx, tx)
+	if err == nil {
+		k.mu.Lock()
+		if k.current == nil {
+			k.current = map[string]currentKey{}
+		}
+		k.current[tx.Tenant()] = currentKey{kid: kid, alg: alg, signer: s, at: time.Now()}
+		k.mu.Unlock()
+	}
+	return kid, alg, s, err
+}
+
+func (k *Keyring) cached(tenant string) (currentKey, bool) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	c, ok := k.current[tenant]
+	return c, ok && time.Since(c.at) < currentTTL
+}
+
+// load reads the tenant's current key inside tx, making the first one if
+// the tenant has none.
+func (k *Keyring) load(ctx context.Context, tx store.Tx) (kid, alg string, s crypto.Signer, err error) {
 	keys, err := tx.SigningKeys().List(ctx)
 	if err != nil {
 		return "", "", nil, err
@@ -254,12 +296,40 @@ func (k *Keyring) signer(ctx context.Context, tx store.Tx) (kid, alg string, s c
 }
 
 // Sign signs claims as a compact JWS with the tenant's current key and the
-// header typ (secevent+jwt, logout+jwt).
+// header typ (secevent+jwt, logout+jwt), inside tx (which makes the
+// tenant's first key if it has none).
 func (k *Keyring) Sign(ctx context.Context, tx store.Tx, claims any, typ string) (string, error) {
 	kid, alg, s, err := k.signer(ctx, tx)
 	if err != nil {
 		return "", err
 	}
+	return sign(kid, alg, s, claims, typ)
+}
+
+// SignNow signs outside any transaction: with the cached current key, or
+// reading it (making it in a write transaction when the tenant has none).
+func (k *Keyring) SignNow(ctx context.Context, tenant string, claims any, typ string) (string, error) {
+	var tok string
+	do := func(tx store.Tx) (err error) {
+		tok, err = k.Sign(ctx, tx, claims, typ)
+		return err
+	}
+	if c, ok := k.cached(tenant); ok {
+		return sign(c.kid, c.alg, c.signer, claims, typ)
+	}
+	if err := k.Store.Read(ctx, tenant, do); err != nil {
+		// The tenant's first key is made in a write transaction.
+		if errors.Is(err, ErrNoKEK) {
+			return "", err
+		}
+		if err := k.Store.Write(ctx, tenant, do); err != nil {
+			return "", err
+		}
+	}
+	return tok, nil
+}
+
+func sign(kid, alg string, s crypto.Signer, claims any, typ string) (string, error) {
 	payload, err := json.Marshal(claims)
 	if err != nil {
 		return "", err

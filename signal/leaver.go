@@ -3,7 +3,9 @@ package signal
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/tenure-dev/tenure/person"
@@ -60,6 +62,7 @@ func (s *Service) OnEvents(ctx context.Context, tx store.Tx, evs []person.Event)
 	var streams []store.Stream
 	var cfgs map[string]StreamConfig
 	var queued []Delivery
+	var pending []pendingSET
 	for _, e := range evs {
 		types := eventsFor(e.Kind)
 		if e.State != person.Applied || len(types) == 0 {
@@ -81,17 +84,80 @@ func (s *Service) OnEvents(ctx context.Context, tx store.Tx, evs []person.Event)
 		if err != nil {
 			return fmt.Errorf("signal %s: %w", e.PersonID, err)
 		}
-		ds, err := s.signalPerson(ctx, tx, set, streams, cfgs, p, e, types)
+		ds, ps, err := s.signalPerson(ctx, tx, set, streams, cfgs, p, e, types)
 		if err != nil {
 			return fmt.Errorf("signal %s: %w", e.PersonID, err)
 		}
 		queued = append(queued, ds...)
+		pending = append(pending, ps...)
 	}
-	return s.enqueue(ctx, tx, queued)
+	pushes, err := s.signAll(ctx, tx, pending)
+	if err != nil {
+		return err
+	}
+	return s.enqueue(ctx, tx, append(pushes, queued...))
+}
+
+// pendingSET is a SET to sign and store: its stream, claims and whether
+// the stream pushes it now.
+type pendingSET struct {
+	stream string
+	person string
+	claims SETClaims
+	push   *Delivery
+}
+
+// signAll signs the SETs on every core (a thousand leavers make thousands
+// of signatures, and signing is most of a leave's cost), stores them in
+// the outbox in order and returns the pushes to queue.
+func (s *Service) signAll(ctx context.Context, tx store.Tx, pending []pendingSET) ([]Delivery, error) {
+	if len(pending) == 0 {
+		return nil, nil
+	}
+	kid, alg, signer, err := s.Keys.signer(ctx, tx)
+	if err != nil {
+		return nil, fmt.Errorf("sign SET: %w", err)
+	}
+	tokens := make([]string, len(pending))
+	errs := make([]error, len(pending))
+	workers := min(runtime.GOMAXPROCS(0), len(pending))
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < len(pending); i += workers {
+				tokens[i], errs[i] = sign(kid, alg, signer, pending[i].claims, SETType)
+			}
+		})
+	}
+	wg.Wait()
+	var pushes []Delivery
+	batch := map[string]int{} // one push job per stream and txn: a leaver's SETs in order
+	for i, p := range pending {
+		if errs[i] != nil {
+			return nil, fmt.Errorf("sign SET: %w", errs[i])
+		}
+		if err := tx.SETs().Put(ctx, store.SET{Stream: p.stream, JTI: p.claims.Jti, Token: tokens[i], PersonID: p.person,
+			CreatedAt: time.Unix(p.claims.Iat, 0).UTC()}); err != nil {
+			return nil, err
+		}
+		if p.push == nil {
+			continue
+		}
+		k := p.stream + "\x00" + p.claims.Txn
+		if j, ok := batch[k]; ok {
+			pushes[j].JTIs = append(pushes[j].JTIs, p.claims.Jti)
+			continue
+		}
+		d := *p.push
+		d.JTIs, d.JTI = []string{d.JTI}, ""
+		batch[k] = len(pushes)
+		pushes = append(pushes, d)
+	}
+	return pushes, nil
 }
 
 func (s *Service) signalPerson(ctx context.Context, tx store.Tx, set Settings, streams []store.Stream, cfgs map[string]StreamConfig,
-	p person.Person, e person.Event, types []string) ([]Delivery, error) {
+	p person.Person, e person.Event, types []string) ([]Delivery, []pendingSET, error) {
 	issuer := s.Issuer(tx.Tenant())
 	now := s.now()
 	since := e.EffectiveAt.UTC()
@@ -108,7 +174,7 @@ func (s *Service) signalPerson(ctx context.Context, tx store.Tx, set Settings, s
 	for _, k := range personKeys(issuer, p.ID, p.Email) {
 		ids, err := tx.Streams().Subscribed(ctx, []string{k[0]})
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		for _, id := range ids {
 			if _, ok := format[id]; !ok {
@@ -119,6 +185,7 @@ func (s *Service) signalPerson(ctx context.Context, tx store.Tx, set Settings, s
 	txn := randomID()
 	reason := reasonFor(e)
 	var out []Delivery
+	var pending []pendingSET
 	var told []string
 	for _, st := range streams {
 		cfg := cfgs[st.ID]
@@ -139,21 +206,16 @@ func (s *Service) signalPerson(ctx context.Context, tx store.Tx, set Settings, s
 			}
 			c := SETClaims{Iss: issuer, Jti: randomID(), Iat: now.Unix(), Aud: cfg.Aud, Txn: txn,
 				SubID: subjectFor(f, issuer, p.ID, p.Email), Events: map[string]map[string]any{typ: eventPayload(typ, since, reason)}}
-			tok, err := s.Keys.Sign(ctx, tx, c, SETType)
-			if err != nil {
-				return nil, fmt.Errorf("sign SET: %w", err)
-			}
-			if err := tx.SETs().Put(ctx, store.SET{Stream: st.ID, JTI: c.Jti, Token: tok, PersonID: p.ID, CreatedAt: now}); err != nil {
-				return nil, err
-			}
+			ps := pendingSET{stream: st.ID, person: p.ID, claims: c}
 			if cfg.Delivery.Method == MethodPush && st.Status == StatusEnabled {
-				out = append(out, Delivery{Kind: DeliverPush, Tenant: tx.Tenant(), Stream: st.ID, JTI: c.Jti, Person: p.ID, Txn: txn, Since: since})
+				ps.push = &Delivery{Kind: DeliverPush, Tenant: tx.Tenant(), Stream: st.ID, JTI: c.Jti, Person: p.ID, Txn: txn, Since: since}
 			}
+			pending = append(pending, ps)
 			sent = true
 			if typ == EventSessionRevoked {
 				if _, err := tx.Clocks().Start(ctx, sla.Clock{PersonID: p.ID, App: ClockApp(st.ID), Tier: "signals",
 					StartedAt: since, Deadline: since.Add(deadline)}); err != nil {
-					return nil, fmt.Errorf("leaver clock: %w", err)
+					return nil, nil, fmt.Errorf("leaver clock: %w", err)
 				}
 			}
 		}
@@ -165,7 +227,6 @@ func (s *Service) signalPerson(ctx context.Context, tx store.Tx, set Settings, s
 	var apps []string
 	if revokes {
 		for _, a := range set.LogoutApps {
-			out = append(out, Delivery{Kind: DeliverLogout, Tenant: tx.Tenant(), App: a.ID, Person: p.ID, Txn: txn, Since: since})
 			apps = append(apps, a.ID)
 			dl := a.Deadline
 			if dl <= 0 {
@@ -173,21 +234,27 @@ func (s *Service) signalPerson(ctx context.Context, tx store.Tx, set Settings, s
 			}
 			if _, err := tx.Clocks().Start(ctx, sla.Clock{PersonID: p.ID, App: LogoutClockApp(a.ID), Tier: "signals",
 				StartedAt: since, Deadline: since.Add(dl)}); err != nil {
-				return nil, fmt.Errorf("leaver clock: %w", err)
+				return nil, nil, fmt.Errorf("leaver clock: %w", err)
 			}
 		}
 		if len(apps) > 0 {
+			// One delivery to every app at once; a failed one is retried alone.
+			d := Delivery{Kind: DeliverLogout, Tenant: tx.Tenant(), Apps: apps, Person: p.ID, Email: p.Email, Txn: txn, Since: since}
+			if len(apps) == 1 {
+				d.App, d.Apps = apps[0], nil
+			}
+			out = append(out, d)
 			// Make sure the tenant has a key now, in this transaction, so
 			// the logout workers only ever read.
 			if _, _, _, err := s.Keys.signer(ctx, tx); err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 		}
 	}
 	if len(told) == 0 && len(apps) == 0 {
-		return out, nil
+		return out, pending, nil
 	}
 	_, err := tx.Audit().Append(ctx, auditEntry(now, "signal", "signal.queued", p.ID, map[string]any{
 		"lifecycle": e.Kind, "txn": txn, "events": types, "streams": told, "backchannelLogout": apps, "since": since}))
-	return out, err
+	return out, pending, err
 }

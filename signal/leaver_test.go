@@ -9,8 +9,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/tenure-dev/tenure/audit"
-	"github.com/tenure-dev/tenure/sla"
 	"github.com/tenure-dev/tenure/signal"
+	"github.com/tenure-dev/tenure/sla"
 	"github.com/tenure-dev/tenure/store"
 	"github.com/tenure-dev/tenure/task"
 )
@@ -34,6 +34,7 @@ func TestLeaverIsSignalledEverywhere(t *testing.T) {
 		apps = append(apps, rp.app(fmt.Sprintf("rp%d", i)))
 	}
 	b.set.LogoutApps = apps
+	rps[1].fail.Store(2) // fails the first delivery to all, then one retry of its own
 
 	push := newReceiver(b, "https://receiver-1.example")
 	pushSrv := newServer(t, push)

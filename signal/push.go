@@ -42,21 +42,28 @@ func (e *PushError) Error() string {
 	return msg
 }
 
-// Push delivers one stored SET to its push stream (RFC 8935): POST
-// application/secevent+jwt, 202 Accepted is success and removes it from
-// the outbox. A stream paused since the job was queued keeps the SET for
-// later; a stream gone or disabled needs nothing. Failures come back
-// classified for the queue: transport errors and every answer but 400 are
-// retryable (the SET stays in the outbox); a 400 is the receiver refusing
-// this SET for good, recorded with its reason.
+// Push delivers stored SETs, in order, to their push stream (RFC 8935):
+// one POST of application/secevent+jwt each, 202 Accepted is success and
+// removes the SET from the outbox. A stream paused since the job was
+// queued keeps its SETs for later; a stream gone or disabled needs
+// nothing, and a SET no longer in the outbox was delivered already.
+// Failures come back classified for the queue: transport errors and every
+// answer but 400 are retryable (the SETs not yet accepted stay in the
+// outbox, and the retry skips those that were); a 400 is the receiver
+// refusing that SET for good, recorded with its reason, and the others go
+// on.
 func (s *Service) Push(ctx context.Context, d Delivery) error {
 	set, err := s.settings(d.Tenant)
 	if err != nil {
 		return connector.NewPermanent(err, "")
 	}
+	jtis := d.JTIs
+	if d.JTI != "" {
+		jtis = []string{d.JTI}
+	}
 	var st store.Stream
 	var cfg StreamConfig
-	var tok store.SET
+	var toks []store.SET
 	gone := false
 	err = s.Store.Read(ctx, d.Tenant, func(tx store.Tx) error {
 		var err error
@@ -69,28 +76,79 @@ func (s *Service) Push(ctx context.Context, d Delivery) error {
 		if cfg, err = decodeConfig(st.Config); err != nil {
 			return err
 		}
-		tok, err = tx.SETs().Get(ctx, d.Stream, d.JTI)
-		if errors.Is(err, store.ErrNotFound) {
-			gone = true
-			return nil
+		for _, j := range jtis {
+			tok, err := tx.SETs().Get(ctx, d.Stream, j)
+			if errors.Is(err, store.ErrNotFound) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			toks = append(toks, tok)
 		}
-		return err
+		return nil
 	})
 	switch {
 	case err != nil:
 		return connector.NewRetryable(err)
-	case gone, st.Status != StatusEnabled, cfg.Delivery.Method != MethodPush:
-		// Delivered already, stream deleted or disabled, or paused (the SET
-		// waits in the outbox and is queued again when it is enabled).
+	case gone, len(toks) == 0, st.Status != StatusEnabled, cfg.Delivery.Method != MethodPush:
+		// Delivered already, stream deleted or disabled, or paused (the SETs
+		// wait in the outbox and are queued again when it is enabled).
 		return nil
 	}
 	u, err := set.Egress.Check(cfg.Delivery.EndpointURL)
 	if err != nil {
 		return connector.NewPermanent(err, "")
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String(), strings.NewReader(tok.Token))
+	var delivered []string
+	var rejected []*PushError
+	var rejectedJTIs []string
+	var failure error
+	for _, tok := range toks {
+		pe, err := s.pushOne(ctx, set, cfg, u.String(), tok)
+		if err != nil {
+			failure = err
+			break
+		}
+		if pe != nil {
+			s.log().Warn("push receiver rejected a SET", "tenant", d.Tenant, "stream", d.Stream, "jti", tok.JTI, "status", pe.Status, "err", pe.Err, "description", pe.Description)
+			rejected, rejectedJTIs = append(rejected, pe), append(rejectedJTIs, tok.JTI)
+			continue
+		}
+		delivered = append(delivered, tok.JTI)
+	}
+	if len(delivered)+len(rejected) > 0 {
+		if err := s.Store.Write(ctx, d.Tenant, func(tx store.Tx) error {
+			if err := s.settle(ctx, tx, d.Stream, delivered, "signal.delivered", map[string]any{"method": "push"}); err != nil {
+				return err
+			}
+			for i, pe := range rejected {
+				if err := s.settle(ctx, tx, d.Stream, rejectedJTIs[i:i+1], "signal.rejected",
+					map[string]any{"method": "push", "status": pe.Status, "err": pe.Err, "description": pe.Description}); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			return connector.NewRetryable(err)
+		}
+	}
+	if failure != nil {
+		return failure
+	}
+	if len(rejected) > 0 && len(delivered) == 0 && len(toks) == 1 {
+		return connector.NewPermanent(rejected[0], rejected[0].Description)
+	}
+	return nil
+}
+
+// pushOne posts one SET. It returns a *PushError for a 400 (the receiver
+// refused the SET for good) and a classified error for what is worth
+// retrying.
+func (s *Service) pushOne(ctx context.Context, set Settings, cfg StreamConfig, url string, tok store.SET) (*PushError, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, strings.NewReader(tok.Token))
 	if err != nil {
-		return connector.NewPermanent(err, "")
+		return nil, connector.NewPermanent(err, "")
 	}
 	req.Header.Set("Content-Type", "application/secevent+jwt")
 	req.Header.Set("Accept", "application/json")
@@ -99,14 +157,12 @@ func (s *Service) Push(ctx context.Context, d Delivery) error {
 	}
 	resp, err := s.client(set.Egress).Do(req)
 	if err != nil {
-		return connector.NewRetryable(fmt.Errorf("push to stream %s: %w", d.Stream, err))
+		return nil, connector.NewRetryable(fmt.Errorf("push to stream %s: %w", tok.Stream, err))
 	}
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 	resp.Body.Close()
 	if resp.StatusCode == http.StatusAccepted {
-		return s.Store.Write(ctx, d.Tenant, func(tx store.Tx) error {
-			return s.settle(ctx, tx, d.Stream, []string{d.JTI}, "signal.delivered", map[string]any{"method": "push"})
-		})
+		return nil, nil
 	}
 	pe := &PushError{Status: resp.StatusCode}
 	var eb struct {
@@ -118,23 +174,13 @@ func (s *Service) Push(ctx context.Context, d Delivery) error {
 	}
 	switch {
 	case resp.StatusCode == http.StatusTooManyRequests:
-		return connector.NewRateLimited(pe, retryAfter(resp.Header.Get("Retry-After")))
+		return nil, connector.NewRateLimited(pe, retryAfter(resp.Header.Get("Retry-After")))
 	case resp.StatusCode != http.StatusBadRequest:
 		// 5xx, timeouts, and also 401/403/404: a receiver's credentials or
 		// endpoint being wrong gets fixed, and the SET must still arrive.
-		return connector.NewRetryable(pe)
+		return nil, connector.NewRetryable(pe)
 	}
-	// The receiver refused this SET for good (bad signature, wrong
-	// audience, …): retrying would get the same answer. It leaves the
-	// outbox with the receiver's reason in the audit chain.
-	s.log().Warn("push receiver rejected a SET", "tenant", d.Tenant, "stream", d.Stream, "jti", d.JTI, "status", pe.Status, "err", pe.Err, "description", pe.Description)
-	if err := s.Store.Write(ctx, d.Tenant, func(tx store.Tx) error {
-		return s.settle(ctx, tx, d.Stream, []string{d.JTI}, "signal.rejected",
-			map[string]any{"method": "push", "status": pe.Status, "err": pe.Err, "description": pe.Description})
-	}); err != nil {
-		return connector.NewRetryable(err)
-	}
-	return connector.NewPermanent(pe, pe.Description)
+	return pe, nil
 }
 
 func retryAfter(h string) time.Duration {

@@ -48,14 +48,22 @@ type LogoutApp struct {
 // to post. The engine turns it into a queue job and calls back Push or
 // Logout.
 type Delivery struct {
-	Kind   string    `json:"kind"` // DeliverPush or DeliverLogout
-	Tenant string    `json:"tenant"`
-	Stream string    `json:"stream,omitempty"`
-	JTI    string    `json:"jti,omitempty"`
-	App    string    `json:"app,omitempty"`
-	Person string    `json:"person,omitempty"`
-	Txn    string    `json:"txn,omitempty"`
-	Since  time.Time `json:"since,omitzero"`
+	Kind   string `json:"kind"` // DeliverPush or DeliverLogout
+	Tenant string `json:"tenant"`
+	Stream string `json:"stream,omitempty"`
+	JTI    string `json:"jti,omitempty"`
+	// JTIs, for a push, delivers several SETs of the stream in order (a
+	// leaver's events).
+	JTIs []string `json:"jtis,omitempty"`
+	App  string   `json:"app,omitempty"`
+	// Apps, for a logout, sends to several apps at once (the first try
+	// after a leave); each that fails is then retried on its own.
+	Apps   []string `json:"apps,omitempty"`
+	Person string   `json:"person,omitempty"`
+	// Email is the person's email at the leave, the logout tokens' sub.
+	Email string    `json:"email,omitempty"`
+	Txn   string    `json:"txn,omitempty"`
+	Since time.Time `json:"since,omitzero"`
 }
 
 // Delivery kinds.

@@ -277,9 +277,13 @@ func (s *Service) requeue(ctx context.Context, tx store.Tx, stream string) error
 	if err != nil || len(pending) == 0 {
 		return err
 	}
-	ds := make([]Delivery, len(pending))
+	// In order, a hundred SETs a job.
+	var ds []Delivery
 	for i, p := range pending {
-		ds[i] = Delivery{Kind: DeliverPush, Tenant: tx.Tenant(), Stream: stream, JTI: p.JTI, Person: p.PersonID}
+		if i%100 == 0 {
+			ds = append(ds, Delivery{Kind: DeliverPush, Tenant: tx.Tenant(), Stream: stream})
+		}
+		ds[len(ds)-1].JTIs = append(ds[len(ds)-1].JTIs, p.JTI)
 	}
 	return s.enqueue(ctx, tx, ds)
 }
