@@ -59,18 +59,23 @@ func signalSettings(t *config.Tenant) signal.Settings {
 }
 
 // newSignals builds the signal service for serve. Without a key-encryption
-// key it returns nil (no SSF routes, no signals) unless a tenant declares a
-// back-channel logout, which then cannot start: its leavers' sessions would
-// silently stay open.
+// key it returns nil: no SSF routes and no signals (nothing is ever signed
+// with, or stored as, a key in clear), said loudly, naming the tenants
+// whose back-channel logouts will not be sent.
 func (a *app) newSignals(cfg *config.File, svc *lifecycle.Service, publicURL string) (*signal.Service, error) {
 	kek, err := signal.LoadKEK(os.Getenv)
 	if errors.Is(err, signal.ErrNoKEK) {
-		for _, t := range cfg.Tenants {
-			if len(signalSettings(&t).LogoutApps) > 0 {
-				return nil, fmt.Errorf("tenant %s declares back-channel logouts: %w", t.ID, err)
+		var need []string
+		for i := range cfg.Tenants {
+			if len(signalSettings(&cfg.Tenants[i]).LogoutApps) > 0 {
+				need = append(need, cfg.Tenants[i].ID)
 			}
 		}
-		a.log.Warn("signals are off (SSF streams, back-channel logout): " + err.Error())
+		if len(need) > 0 {
+			a.log.Error("signals are OFF: back-channel logouts and SSF streams need a key-encryption key", "tenants", need, "err", err)
+		} else {
+			a.log.Warn("signals are off (SSF streams, back-channel logout): " + err.Error())
+		}
 		return nil, nil
 	}
 	if err != nil {
