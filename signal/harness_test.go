@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -19,6 +20,7 @@ import (
 	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
+	"github.com/jackc/pgx/v5"
 	"github.com/lestrrat-go/jwx/v3/jwk"
 	"github.com/lestrrat-go/jwx/v3/jws"
 	"github.com/stretchr/testify/require"
@@ -34,6 +36,7 @@ import (
 	"github.com/tenure-dev/tenure/person"
 	"github.com/tenure-dev/tenure/signal"
 	"github.com/tenure-dev/tenure/store"
+	"github.com/tenure-dev/tenure/store/postgres"
 	"github.com/tenure-dev/tenure/store/sqlite"
 )
 
@@ -41,7 +44,9 @@ import (
 // its signal workers and the HTTP API, on loopback.
 type testBundle struct {
 	ctx  context.Context
-	st   *sqlite.Store
+	st   store.Store
+	// postgres runs on PostgreSQL (onPostgres) instead of SQLite.
+	postgres bool
 	svc  *lifecycle.Service
 	tn   *lifecycle.Tenant
 	sig  *signal.Service
@@ -64,11 +69,56 @@ func withLogoutApps(apps ...signal.LogoutApp) option {
 
 func withAllSubjects() option { return func(b *testBundle) { b.set.AllSubjects = true } }
 
+// onPostgres runs the bundle on PostgreSQL (a fresh schema) instead of
+// SQLite; it skips without TENURE_TEST_POSTGRES_URL, and fails under CI.
+func onPostgres(b *testBundle) { b.postgres = true }
+
+// pgURL returns a URL to a fresh schema, dropped when t ends.
+func pgURL(t testing.TB) string {
+	t.Helper()
+	base := os.Getenv("TENURE_TEST_POSTGRES_URL")
+	if base == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("CI=true but TENURE_TEST_POSTGRES_URL is unset")
+		}
+		t.Skip("set TENURE_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/test?sslmode=disable to run")
+	}
+	schema := "tenure_signal_" + strings.ToLower(rand.Text())
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, base)
+	require.NoError(t, err)
+	_, err = conn.Exec(ctx, "CREATE SCHEMA "+schema)
+	require.NoError(t, err)
+	t.Cleanup(func() {
+		_, _ = conn.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
+		_ = conn.Close(context.Background())
+	})
+	u, err := url.Parse(base)
+	require.NoError(t, err)
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
 func setup(t testing.TB, opts ...option) *testBundle {
 	t.Helper()
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "tenure.db"))
-	require.NoError(t, err)
+	b := &testBundle{ctx: ctx, set: signal.Settings{Tenant: "acme", Egress: egress.Policy{AllowHTTP: true, AllowLoopback: true}}}
+	for _, o := range opts {
+		o(b)
+	}
+	ecfg := engine.Config{}
+	if b.postgres {
+		pg, err := postgres.Open(ctx, pgURL(t))
+		require.NoError(t, err)
+		b.st, ecfg.Pool = pg, pg.Pool()
+	} else {
+		lite, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "tenure.db"))
+		require.NoError(t, err)
+		b.st, ecfg.DB = lite, lite.DB()
+	}
+	st := b.st
 	t.Cleanup(func() { _ = st.Close() })
 	f, err := config.Parse(config.Example(), "example.yaml")
 	require.NoError(t, err)
@@ -83,11 +133,7 @@ func setup(t testing.TB, opts ...option) *testBundle {
 		tenants[id], err = svc.Tenant(s)
 		require.NoError(t, err)
 	}
-	b := &testBundle{ctx: ctx, st: st, svc: svc, tn: tenants["acme"],
-		set: signal.Settings{Tenant: "acme", Egress: egress.Policy{AllowHTTP: true, AllowLoopback: true}}}
-	for _, o := range opts {
-		o(b)
-	}
+	b.svc, b.tn = svc, tenants["acme"]
 	data, err := examples.FS.ReadFile("roster-day1.csv")
 	require.NoError(t, err)
 	rows, err := hr.Parse(bytes.NewReader(data), "roster-day1.csv", hr.CSV, lifecycle.Mapping(cfg))
@@ -112,12 +158,11 @@ func setup(t testing.TB, opts ...option) *testBundle {
 			return s, id == "acme" || id == "globex"
 		},
 	}
-	b.eng, err = engine.New(ctx, engine.Config{
-		Service: svc, DB: st.DB(), Workers: 8, MaxAttempts: 4, Signals: b.sig,
-		Tenants:    func(id string) (*lifecycle.Tenant, bool) { tn, ok := tenants[id]; return tn, ok },
-		Connectors: func(_, _ string) (connector.Connector, bool) { return nil, false },
-		Backoff:    func(int) time.Duration { return 5 * time.Millisecond },
-	})
+	ecfg.Service, ecfg.Workers, ecfg.MaxAttempts, ecfg.Signals = svc, 8, 4, b.sig
+	ecfg.Tenants = func(id string) (*lifecycle.Tenant, bool) { tn, ok := tenants[id]; return tn, ok }
+	ecfg.Connectors = func(_, _ string) (connector.Connector, bool) { return nil, false }
+	ecfg.Backoff = func(int) time.Duration { return 5 * time.Millisecond }
+	b.eng, err = engine.New(ctx, ecfg)
 	require.NoError(t, err)
 	b.sig.Enqueue = b.eng.EnqueueSignals
 	svc.OnEvents = func(ctx context.Context, tx store.Tx, _ *lifecycle.Tenant, evs []person.Event) error {

@@ -25,9 +25,17 @@ const carla = "E1003" // carla.diaz@acme.example, on the day-1 roster
 // on the leaver clock.
 func TestLeaverIsSignalledEverywhere(t *testing.T) {
 	t.Parallel()
+	for name, opts := range map[string][]option{"sqlite": nil, "postgres": {onPostgres}} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			leaverSignalledEverywhere(t, setup(t, opts...))
+		})
+	}
+}
+
+func leaverSignalledEverywhere(t *testing.T, b *testBundle) {
 	var rps []*relyingParty
 	var apps []signal.LogoutApp
-	b := setup(t)
 	for i := range 3 {
 		rp := newRelyingParty(t, b, fmt.Sprintf("client-%d", i))
 		rps = append(rps, rp)

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"unicode"
 	"time"
 )
 
@@ -51,6 +52,11 @@ func parseSubject(raw json.RawMessage, issuer string) (SubjectID, string, error)
 	if err := dec.Decode(&sid); err != nil {
 		return sid, "", fmt.Errorf("subject: %v", err)
 	}
+	for _, v := range []string{sid.Format, sid.Email, sid.ID, sid.Iss, sid.Sub} {
+		if strings.ContainsFunc(v, unicode.IsControl) || len(v) > 1024 {
+			return sid, "", fmt.Errorf("subject: members must be printable text of at most 1024 bytes")
+		}
+	}
 	switch sid.Format {
 	case FormatEmail:
 		if sid.Email == "" || !strings.Contains(sid.Email, "@") || sid.ID != "" || sid.Iss != "" || sid.Sub != "" {
@@ -66,7 +72,7 @@ func parseSubject(raw json.RawMessage, issuer string) (SubjectID, string, error)
 		if sid.Iss == "" || sid.Sub == "" || sid.Email != "" || sid.ID != "" {
 			return sid, "", fmt.Errorf(`subject of format "iss_sub" needs "iss" and "sub" (and nothing else)`)
 		}
-		return sid, "iss_sub:" + sid.Iss + "\x00" + sid.Sub, nil
+		return sid, "iss_sub:" + sid.Iss + " " + sid.Sub, nil
 	case "":
 		return sid, "", fmt.Errorf(`subject needs a "format"`)
 	}
@@ -80,7 +86,7 @@ func personKeys(issuer, id, email string) [][2]string {
 	if email != "" {
 		keys = append(keys, [2]string{"email:" + strings.ToLower(email), FormatEmail})
 	}
-	return append(keys, [2]string{"iss_sub:" + issuer + "\x00" + id, FormatIssSub}, [2]string{"opaque:" + id, FormatOpaque})
+	return append(keys, [2]string{"iss_sub:" + issuer + " " + id, FormatIssSub}, [2]string{"opaque:" + id, FormatOpaque})
 }
 
 // subjectFor renders a person in format, falling back to opaque when the

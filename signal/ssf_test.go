@@ -211,7 +211,7 @@ func TestSubjects(t *testing.T) {
 		require.Equal(t, http.StatusOK, code, string(raw))
 	}
 	for _, bad := range []string{`{"format": "email"}`, `{"format": "phone_number", "phone_number": "+1"}`, `{"id": "x"}`,
-		`{"format": "opaque", "id": "E1", "email": "a@b"}`, `"E1"`} {
+		`{"format": "opaque", "id": "E1", "email": "a@b"}`, `"E1"`, `{"format": "opaque", "id": "E\u00001"}`} {
 		code, raw := add(b.ssf, bad)
 		require.Equal(t, http.StatusBadRequest, code, "%s: %s", bad, raw)
 	}
