@@ -43,19 +43,19 @@ import (
 // testBundle is one Tenure: SQLite, the lifecycle service, the engine with
 // its signal workers and the HTTP API, on loopback.
 type testBundle struct {
-	ctx  context.Context
-	st   store.Store
+	ctx context.Context
+	st  store.Store
 	// postgres runs on PostgreSQL (onPostgres) instead of SQLite.
 	postgres bool
-	svc  *lifecycle.Service
-	tn   *lifecycle.Tenant
-	sig  *signal.Service
-	eng  *engine.Engine
-	srv  *httptest.Server
-	kek  *signal.KEK
-	hr   string // hr:write token of acme
-	ssf  string // ssf token of acme (receiver 1)
-	ssf2 string // ssf token of acme (receiver 2)
+	svc      *lifecycle.Service
+	tn       *lifecycle.Tenant
+	sig      *signal.Service
+	eng      *engine.Engine
+	srv      *httptest.Server
+	kek      *signal.KEK
+	hr       string // hr:write token of acme
+	ssf      string // ssf token of acme (receiver 1)
+	ssf2     string // ssf token of acme (receiver 2)
 	// now is the signal service's clock: real time plus skew.
 	skew atomic.Int64
 	set  signal.Settings

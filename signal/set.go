@@ -4,8 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
-	"unicode"
 	"time"
+	"unicode"
 )
 
 // Event types Tenure transmits (CAEP 1.0, RISC 1.0, SSF 1.0).
