@@ -124,7 +124,7 @@ func setup(t testing.TB, opts ...option) *testBundle {
 	require.NoError(t, err)
 	cfg, _ := f.Tenant("acme")
 	cfg.Guard.MaxRemovals, cfg.Guard.MaxRemovalsPercent = 100000, 100
-	svc := &lifecycle.Service{Store: st, Actor: "test"}
+	svc := &lifecycle.Service{Store: st, Actor: "test", Now: func() time.Time { return time.Now().Add(time.Duration(b.skew.Load())) }}
 	tenants := map[string]*lifecycle.Tenant{}
 	for _, id := range []string{"acme", "globex"} {
 		require.NoError(t, svc.CreateTenant(ctx, id))

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -170,6 +171,27 @@ func TestRehireEnables(t *testing.T) {
 	s := push.next(t)
 	require.Equal(t, signal.EventAccountEnabled, s.Event)
 	require.Equal(t, "carla.diaz@acme.example", s.subID()["email"], "default_subjects ALL: everyone, by email")
+}
+
+// TestScheduledLeaveSignalsWhenItFires: a leave dated in the future is
+// signalled when it takes effect, not when HR announces it.
+func TestScheduledLeaveSignalsWhenItFires(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	push := newReceiver(b, "r1")
+	id := b.createStream(t, b.ssf, fmt.Sprintf(`{"aud": "r1", "events_requested": ["%s"],
+		"delivery": {"method": "urn:ietf:rfc:8935", "endpoint_url": %q}}`, signal.EventSessionRevoked, newServer(t, push)))
+	b.addSubject(t, b.ssf, id, `{"format": "opaque", "id": "E1003"}`)
+	end := time.Now().Add(48 * time.Hour).UTC().Format("2006-01-02")
+	b.hrEvent(t, fmt.Sprintf(`{"id": "ev-sched", "employeeId": "E1003", "endDate": %q}`, end))
+	require.Zero(t, b.outbox(t, id), "nothing is signalled before the leave takes effect")
+	b.skew.Store(int64(72 * time.Hour))
+	fired, err := b.tn.FireDue(b.ctx)
+	require.NoError(t, err)
+	require.Len(t, fired, 1)
+	s := push.next(t)
+	require.Equal(t, signal.EventSessionRevoked, s.Event)
+	require.Equal(t, carla, s.subID()["id"])
 }
 
 // TestPushReceiverDownNothingLost: a receiver that answers 503 gets every
