@@ -440,11 +440,12 @@ type relyingParty struct {
 	// fail makes it answer 500 that many more times (negative: always).
 	fail atomic.Int64
 	got  chan *oidc.LogoutToken
+	raw  chan string
 	srv  *httptest.Server
 }
 
 func newRelyingParty(t testing.TB, b *testBundle, clientID string) *relyingParty {
-	rp := &relyingParty{clientID: clientID, jwksURL: b.issuer() + "/jwks.json", got: make(chan *oidc.LogoutToken, 10000)}
+	rp := &relyingParty{clientID: clientID, jwksURL: b.issuer() + "/jwks.json", got: make(chan *oidc.LogoutToken, 10000), raw: make(chan string, 10000)}
 	rp.verifier = oidc.NewVerifier(b.issuer(), oidc.NewRemoteKeySet(context.Background(), rp.jwksURL),
 		&oidc.Config{ClientID: clientID, SupportedSigningAlgs: []string{"RS256", "ES256"}})
 	rp.srv = httptest.NewServer(rp)
@@ -481,6 +482,7 @@ func (rp *relyingParty) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	w.WriteHeader(http.StatusOK)
 	rp.got <- tok
+	rp.raw <- raw
 }
 
 func (rp *relyingParty) app(id string) signal.LogoutApp {
