@@ -55,9 +55,9 @@ func reasonFor(e person.Event) string {
 // back-channel logouts, starts the leaver clocks and audits — all
 // committing with the change, or not at all.
 func (s *Service) OnEvents(ctx context.Context, tx store.Tx, evs []person.Event) error {
-	set, ok := s.Tenants(tx.Tenant())
-	if !ok {
-		return nil
+	set, err := s.settings(tx.Tenant())
+	if err != nil {
+		return nil // a tenant without signal settings signals nothing
 	}
 	var streams []store.Stream
 	var cfgs map[string]StreamConfig

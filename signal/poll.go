@@ -60,7 +60,11 @@ func (s *Service) Poll(ctx context.Context, tenant, owner, stream string, body [
 	// First the acknowledgements, in their own transaction: they stand
 	// even if the wait below is cut short.
 	var status string
-	err := s.Store.Write(ctx, tenant, func(tx store.Tx) error {
+	run := s.Store.Read
+	if len(req.Ack) > 0 || len(req.SetErrs) > 0 {
+		run = s.Store.Write
+	}
+	err := run(ctx, tenant, func(tx store.Tx) error {
 		st, cfg, err := own(ctx, tx, owner, stream)
 		if err != nil {
 			return err
