@@ -227,6 +227,23 @@ func TestPushReceiverDownNothingLost(t *testing.T) {
 	waitFor(t, func() bool { return b.outbox(t, id) == 0 })
 }
 
+// TestSETsExpireWithTheirKey: a SET left in the outbox longer than the
+// key retention (an hour here), which no receiver could verify any more,
+// is dropped and audited instead of delivered.
+func TestSETsExpireWithTheirKey(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	id := b.createStream(t, b.ssf, fmt.Sprintf(`{"events_requested": %s, "delivery": {"method": "urn:ietf:rfc:8936"}}`, allEvents()))
+	b.addSubject(t, b.ssf, id, `{"format": "opaque", "id": "E1003"}`)
+	b.hrEvent(t, leave(carla))
+	require.Equal(t, 3, b.outbox(t, id))
+	b.skew.Store(int64(2 * time.Hour))
+	out := b.callJSON(t, http.StatusOK, "POST", "/t/acme/ssf/poll/"+id, b.ssf, `{"returnImmediately": true}`)
+	require.Empty(t, out["sets"])
+	require.Zero(t, b.outbox(t, id))
+	require.Contains(t, b.auditActions(t), "signal.expired")
+}
+
 // TestRejectedSETIsRecorded: a receiver's 400 is permanent and its error
 // body is kept in the audit chain.
 func TestRejectedSETIsRecorded(t *testing.T) {

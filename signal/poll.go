@@ -110,6 +110,9 @@ func (s *Service) Poll(ctx context.Context, tenant, owner, stream string, body [
 		if err != nil {
 			return PollResponse{}, err
 		}
+		if pending, err = s.dropExpired(ctx, tenant, stream, pending); err != nil {
+			return PollResponse{}, err
+		}
 		if len(pending) > 0 || req.ReturnImmediately {
 			for i, p := range pending {
 				if i == maxEvents {
@@ -129,6 +132,30 @@ func (s *Service) Poll(ctx context.Context, tenant, owner, stream string, body [
 		case <-tick.C:
 		}
 	}
+}
+
+// dropExpired removes from the outbox the SETs older than the tenant's key
+// retention (their signing key is no longer published, so no receiver
+// could verify them), audited as signal.expired, and returns the others.
+func (s *Service) dropExpired(ctx context.Context, tenant, stream string, sets []store.SET) ([]store.SET, error) {
+	keep := sets[:0:0]
+	var expired []string
+	limit := s.now().Add(-s.Keys.retention(tenant))
+	for _, e := range sets {
+		if e.CreatedAt.Before(limit) {
+			expired = append(expired, e.JTI)
+			continue
+		}
+		keep = append(keep, e)
+	}
+	if len(expired) == 0 {
+		return sets, nil
+	}
+	s.log().Warn("SETs expired undelivered", "tenant", tenant, "stream", stream, "count", len(expired))
+	err := s.Store.Write(ctx, tenant, func(tx store.Tx) error {
+		return s.settle(ctx, tx, stream, expired, "signal.expired", nil)
+	})
+	return keep, err
 }
 
 // settle removes delivered (or rejected) SETs from the outbox, with their

@@ -96,6 +96,12 @@ func (s *Service) Push(ctx context.Context, d Delivery) error {
 		// wait in the outbox and are queued again when it is enabled).
 		return nil
 	}
+	if toks, err = s.dropExpired(ctx, d.Tenant, d.Stream, toks); err != nil {
+		return connector.NewRetryable(err)
+	}
+	if len(toks) == 0 {
+		return nil
+	}
 	u, err := set.Egress.Check(cfg.Delivery.EndpointURL)
 	if err != nil {
 		return connector.NewPermanent(err, "")
