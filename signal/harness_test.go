@@ -56,7 +56,7 @@ type testBundle struct {
 	hr       string // hr:write token of acme
 	ssf      string // ssf token of acme (receiver 1)
 	ssf2     string // ssf token of acme (receiver 2)
-	// now is the signal service's clock: real time plus skew.
+	// skew moves the clocks of the lifecycle and signal services forward.
 	skew atomic.Int64
 	set  signal.Settings
 }

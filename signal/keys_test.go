@@ -183,3 +183,13 @@ func TestES256Keys(t *testing.T) {
 	require.Equal(t, "ES256", k["alg"])
 	require.NotContains(t, k, "d")
 }
+
+// otherKeySET signs claims with a key of another tenant's keyring (same
+// format, never published here).
+func otherKeySET(t *testing.T, claims any) string {
+	t.Helper()
+	other := setup(t)
+	tok, err := other.sig.Keys.SignNow(other.ctx, "acme", claims, signal.SETType)
+	require.NoError(t, err)
+	return tok
+}

@@ -344,3 +344,49 @@ func toAny(ss []string) []any {
 	}
 	return out
 }
+
+// TestStrictReceiverRejects shows the test receiver is as strict as the
+// specifications: tokens signed with the tenant's real key but breaking a
+// SET rule are refused, and so is a token signed by any other key.
+func TestStrictReceiverRejects(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	r := newReceiver(b, "r1")
+	good := map[string]any{"iss": b.issuer(), "jti": "j1", "iat": 1, "aud": "r1",
+		"sub_id": map[string]any{"format": "opaque", "id": "E1"}, "events": map[string]any{signal.EventSessionRevoked: map[string]any{}}}
+	with := func(k string, v any) map[string]any {
+		c := map[string]any{}
+		for key, val := range good {
+			c[key] = val
+		}
+		if v == nil {
+			delete(c, k)
+		} else {
+			c[k] = v
+		}
+		c["jti"] = k + fmt.Sprint(v)
+		return c
+	}
+	sign := func(claims any, typ string) string {
+		tok, err := b.sig.Keys.SignNow(b.ctx, "acme", claims, typ)
+		require.NoError(t, err)
+		return tok
+	}
+	_, err := r.verify(b.ctx, sign(good, signal.SETType))
+	require.NoError(t, err, "the well-formed SET passes")
+	for name, tok := range map[string]string{
+		"wrong typ":    sign(with("x", 1), signal.LogoutType),
+		"wrong aud":    sign(with("aud", "r2"), signal.SETType),
+		"wrong iss":    sign(with("iss", "https://evil.example"), signal.SETType),
+		"no sub_id":    sign(with("sub_id", nil), signal.SETType),
+		"sub":          sign(with("sub", "E1"), signal.SETType),
+		"exp":          sign(with("exp", 9999999999), signal.SETType),
+		"two events":   sign(with("events", map[string]any{signal.EventSessionRevoked: map[string]any{}, signal.EventAccountDisabled: map[string]any{}}), signal.SETType),
+		"tampered":     tamper(sign(with("y", 2), signal.SETType)),
+		"unknown key":  otherKeySET(t, good),
+		"replayed jti": sign(good, signal.SETType),
+	} {
+		_, err := r.verify(b.ctx, tok)
+		require.Error(t, err, name)
+	}
+}
