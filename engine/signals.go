@@ -17,9 +17,9 @@ import (
 )
 
 // PushAttempts bounds the pushes of one SET. With the default backoff
-// (attempt⁴ seconds) 25 attempts span about two weeks: a receiver that is
-// down for days still gets its SETs, and past that the SET is still in the
-// outbox, queued again when the stream is re-enabled.
+// (attempt⁴ seconds) 25 attempts span about 20 days, longer than the
+// default key retention (14 days) after which an undelivered SET expires:
+// a receiver that is down for days still gets its SETs when it is back.
 const PushAttempts = 25
 
 // SignalArgs is one queued signal delivery: a SET push or a back-channel
@@ -104,8 +104,8 @@ func (w *signalWorker) Work(ctx context.Context, job *river.Job[SignalArgs]) err
 		outcome = "task"
 		return w.logoutTask(ctx, d, err)
 	case job.Attempt >= job.MaxAttempts:
-		// The SET stays in the outbox: a poll of the stream's status, a
-		// re-enable, or the next signal queues it again.
+		// The SET stays in the outbox until it expires; re-enabling the
+		// stream queues it again.
 		w.e.cfg.Log.Error("SET push gave up; it stays in the outbox", "tenant", d.Tenant, "stream", d.Stream, "jti", d.JTI, "err", err)
 	}
 	outcome = "retry"
