@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -327,4 +328,24 @@ func (b *testBundle) auditActions(t *testing.T) []string {
 		out = append(out, e.Action)
 	}
 	return out
+}
+
+// TestPushRedirectNotFollowed: a push endpoint that redirects elsewhere
+// is never followed (the other address was never checked); the SET stays
+// in the outbox and is retried.
+func TestPushRedirectNotFollowed(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	target := newReceiver(b, "r1")
+	targetURL := newServer(t, target)
+	var hits atomic.Int64
+	redirector := newServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		http.Redirect(w, r, targetURL, http.StatusTemporaryRedirect)
+	}))
+	id := b.createStream(t, b.ssf, fmt.Sprintf(`{"aud": "r1", "delivery": {"method": "urn:ietf:rfc:8935", "endpoint_url": %q}}`, redirector))
+	b.callJSON(t, http.StatusNoContent, "POST", "/t/acme/ssf/verify", b.ssf, fmt.Sprintf(`{"stream_id": %q}`, id))
+	waitFor(t, func() bool { return hits.Load() >= 3 })
+	require.Empty(t, target.got, "the redirect was not followed")
+	require.Equal(t, 1, b.outbox(t, id), "the SET is kept")
 }
