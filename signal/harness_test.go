@@ -2,6 +2,7 @@ package signal_test
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/json"
@@ -43,19 +44,22 @@ import (
 // testBundle is one Tenure: SQLite, the lifecycle service, the engine with
 // its signal workers and the HTTP API, on loopback.
 type testBundle struct {
-	ctx context.Context
-	st  store.Store
+	ctx  context.Context
+	ecfg engine.Config
+	st   store.Store
 	// postgres runs on PostgreSQL (onPostgres) instead of SQLite.
 	postgres bool
-	svc      *lifecycle.Service
-	tn       *lifecycle.Tenant
-	sig      *signal.Service
-	eng      *engine.Engine
-	srv      *httptest.Server
-	kek      *signal.KEK
-	hr       string // hr:write token of acme
-	ssf      string // ssf token of acme (receiver 1)
-	ssf2     string // ssf token of acme (receiver 2)
+	// backoff is the queue's wait between attempts (default 5ms).
+	backoff time.Duration
+	svc     *lifecycle.Service
+	tn      *lifecycle.Tenant
+	sig     *signal.Service
+	eng     *engine.Engine
+	srv     *httptest.Server
+	kek     *signal.KEK
+	hr      string // hr:write token of acme
+	ssf     string // ssf token of acme (receiver 1)
+	ssf2    string // ssf token of acme (receiver 2)
 	// skew moves the clocks of the lifecycle and signal services forward.
 	skew atomic.Int64
 	set  signal.Settings
@@ -66,6 +70,8 @@ type option func(*testBundle)
 func withLogoutApps(apps ...signal.LogoutApp) option {
 	return func(b *testBundle) { b.set.LogoutApps = apps }
 }
+
+func withBackoff(d time.Duration) option { return func(b *testBundle) { b.backoff = d } }
 
 func withAllSubjects() option { return func(b *testBundle) { b.set.AllSubjects = true } }
 
@@ -161,7 +167,9 @@ func setup(t testing.TB, opts ...option) *testBundle {
 	ecfg.Service, ecfg.Workers, ecfg.MaxAttempts, ecfg.Signals = svc, 8, 4, b.sig
 	ecfg.Tenants = func(id string) (*lifecycle.Tenant, bool) { tn, ok := tenants[id]; return tn, ok }
 	ecfg.Connectors = func(_, _ string) (connector.Connector, bool) { return nil, false }
-	ecfg.Backoff = func(int) time.Duration { return 5 * time.Millisecond }
+	backoff := cmp.Or(b.backoff, 5*time.Millisecond)
+	ecfg.Backoff = func(int) time.Duration { return backoff }
+	b.ecfg = ecfg
 	b.eng, err = engine.New(ctx, ecfg)
 	require.NoError(t, err)
 	b.sig.Enqueue = b.eng.EnqueueSignals
@@ -170,10 +178,11 @@ func setup(t testing.TB, opts ...option) *testBundle {
 	}
 	svc.OnChange = b.eng.OnChange
 	require.NoError(t, b.eng.Start(ctx))
+	eng := b.eng
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		_ = b.eng.Stop(ctx)
+		_ = eng.Stop(ctx)
 	})
 	api := &httpapi.Server{Service: svc, Signals: b.sig, Tenants: func(id string) (*lifecycle.Tenant, bool) { tn, ok := tenants[id]; return tn, ok }}
 	h = api.Handler()
@@ -184,6 +193,26 @@ func setup(t testing.TB, opts ...option) *testBundle {
 	b.ssf2, _, err = svc.CreateToken(ctx, "acme", []string{"ssf"}, "receiver 2")
 	require.NoError(t, err)
 	return b
+}
+
+// restart stops the engine (what a deploy or a crash does to the workers)
+// and starts a new one on the same database, as the next process would.
+func (b *testBundle) restart(t testing.TB) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 10*time.Second)
+	defer cancel()
+	require.NoError(t, b.eng.Stop(ctx))
+	eng, err := engine.New(b.ctx, b.ecfg)
+	require.NoError(t, err)
+	b.eng = eng
+	b.sig.Enqueue = eng.EnqueueSignals
+	b.svc.OnChange = eng.OnChange
+	require.NoError(t, eng.Start(b.ctx))
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = eng.Stop(ctx)
+	})
 }
 
 func (b *testBundle) issuer() string { return b.srv.URL + "/t/acme" }

@@ -245,6 +245,30 @@ func TestSETsExpireWithTheirKey(t *testing.T) {
 	require.Contains(t, b.auditActions(t), "signal.expired")
 }
 
+// TestSignalsSurviveARestart: SETs and logouts queued while the receivers
+// are down are delivered by the next process once they are back.
+func TestSignalsSurviveARestart(t *testing.T) {
+	t.Parallel()
+	b := setup(t, withBackoff(100*time.Millisecond)) // far from the last attempt at the restart
+	rp := newRelyingParty(t, b, "wiki")
+	rp.fail.Store(1)
+	b.set.LogoutApps = []signal.LogoutApp{rp.app("wiki")}
+	push := newReceiver(b, "r1")
+	push.down.Store(1 << 40)
+	id := b.createStream(t, b.ssf, fmt.Sprintf(`{"aud": "r1", "events_requested": %s,
+		"delivery": {"method": "urn:ietf:rfc:8935", "endpoint_url": %q}}`, allEvents(), newServer(t, push)))
+	b.addSubject(t, b.ssf, id, `{"format": "opaque", "id": "E1003"}`)
+	b.hrEvent(t, leave(carla))
+	waitFor(t, func() bool { return push.down.Load() < 1<<40-2 }) // tried, and failed
+	b.restart(t)
+	push.down.Store(0)
+	for range 3 {
+		require.Equal(t, carla, push.next(t).subID()["id"])
+	}
+	require.Equal(t, "carla.diaz@acme.example", rp.next(t).Subject)
+	waitFor(t, func() bool { return b.outbox(t, id) == 0 })
+}
+
 // TestRejectedSETIsRecorded: a receiver's 400 is permanent and its error
 // body is kept in the audit chain.
 func TestRejectedSETIsRecorded(t *testing.T) {
