@@ -390,3 +390,19 @@ func TestStrictReceiverRejects(t *testing.T) {
 		require.Error(t, err, name)
 	}
 }
+
+// TestSwitchToPushDeliversWhatWaited: SETs waiting on a poll stream go
+// out by push once the receiver switches the stream to push.
+func TestSwitchToPushDeliversWhatWaited(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	id := b.createStream(t, b.ssf, `{"aud": "r1", "delivery": {"method": "urn:ietf:rfc:8936"}}`)
+	b.callJSON(t, http.StatusNoContent, "POST", "/t/acme/ssf/verify", b.ssf, fmt.Sprintf(`{"stream_id": %q, "state": "w"}`, id))
+	require.Equal(t, 1, b.outbox(t, id))
+	push := newReceiver(b, "r1")
+	b.callJSON(t, http.StatusOK, "PATCH", "/t/acme/ssf/streams", b.ssf,
+		fmt.Sprintf(`{"stream_id": %q, "delivery": {"method": "urn:ietf:rfc:8935", "endpoint_url": %q}}`, id, newServer(t, push)))
+	s := push.next(t)
+	require.Equal(t, map[string]any{"state": "w"}, s.Claims["events"].(map[string]any)[signal.EventVerification])
+	waitFor(t, func() bool { return b.outbox(t, id) == 0 })
+}

@@ -144,8 +144,9 @@ func (s *Service) UpdateStream(ctx context.Context, tenant, owner string, body [
 		if err := tx.Streams().Update(ctx, st); err != nil {
 			return err
 		}
-		if out.Delivery.Method == MethodPush && st.Status == StatusEnabled {
-			// A receiver that moved from poll to push gets what was waiting.
+		if out.Delivery.Method == MethodPush && st.Status == StatusEnabled && out.Delivery != cur.Delivery {
+			// A receiver that moved from poll to push, or to another
+			// endpoint, gets what was waiting there.
 			if err := s.requeue(ctx, tx, st.ID); err != nil {
 				return err
 			}
