@@ -142,6 +142,45 @@ func (a *app) keysCmd() *cobra.Command {
 		},
 	}
 	rotate.Flags().StringVar(&tenant, "tenant", "", "tenant (required when the config has several)")
-	c.AddCommand(rotate)
+	list := &cobra.Command{
+		Use:   "list",
+		Short: "List the tenant's signing keys: the one that signs, and retired ones still published",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := a.loadConfig()
+			if err != nil {
+				return err
+			}
+			ct, err := tenantFlag(cfg, tenant)
+			if err != nil {
+				return err
+			}
+			st, err := a.openStore(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			retention := cmp.Or(ct.Signals.KeyRetention.Duration, signal.DefaultKeyRetention)
+			return st.Read(cmd.Context(), ct.ID, func(tx store.Tx) error {
+				keys, err := tx.SigningKeys().List(cmd.Context())
+				if err != nil {
+					return err
+				}
+				if len(keys) == 0 {
+					fmt.Fprintln(a.out, "no signing key yet (the first signal makes one)")
+				}
+				for _, k := range keys {
+					state := "signing"
+					if !k.RetiredAt.IsZero() {
+						state = "retired " + k.RetiredAt.Format(time.RFC3339) + ", published until " + k.RetiredAt.Add(retention).Format(time.RFC3339)
+					}
+					fmt.Fprintf(a.out, "%s  %s  created %s  %s\n", k.ID, k.Alg, k.CreatedAt.Format(time.RFC3339), state)
+				}
+				return nil
+			})
+		},
+	}
+	list.Flags().StringVar(&tenant, "tenant", "", "tenant (required when the config has several)")
+	c.AddCommand(rotate, list)
 	return c
 }

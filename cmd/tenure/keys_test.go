@@ -30,6 +30,10 @@ func TestKeysRotateNeedsAKEK(t *testing.T) {
 	require.Contains(t, out, "new RS256 signing key")
 	out2 := b.must(t, "keys", "rotate", "--tenant", "acme")
 	require.NotEqual(t, out, out2)
+	listed := b.must(t, "keys", "list", "--tenant", "acme")
+	require.Equal(t, 2, strings.Count(listed, "RS256"), listed)
+	require.Equal(t, 1, strings.Count(listed, "signing"), listed)
+	require.Contains(t, listed, "published until")
 	b.must(t, "audit", "verify", "--tenant", "acme") // the rotations are in an intact chain
 }
 
