@@ -57,6 +57,9 @@ type Tenant struct {
 	Birthright []Rule `yaml:"birthright"`
 	// SCIM configures Tenure as a SCIM service provider for this tenant.
 	SCIM SCIM `yaml:"scim"`
+	// Signals configures SET and logout-token signing and delivery
+	// (signals.go).
+	Signals Signals `yaml:"signals"`
 }
 
 // SCIM configures how users pushed over SCIM become people.
@@ -172,6 +175,14 @@ type App struct {
 	Reconcile Reconcile `yaml:"reconcile"`
 	// ServiceAccounts marks the app's non-human accounts and their owners.
 	ServiceAccounts ServiceAccounts `yaml:"service_accounts"`
+	// BackchannelLogoutURI, when set, is the app's OIDC back-channel logout
+	// endpoint: a leaver's (or a person on leave's) sessions there are ended
+	// with a logout token addressed to BackchannelClientID (both required
+	// together). BackchannelSubject picks the token's sub: "email" (the
+	// default) or "employee_id".
+	BackchannelLogoutURI string `yaml:"backchannel_logout_uri"`
+	BackchannelClientID  string `yaml:"backchannel_client_id"`
+	BackchannelSubject   string `yaml:"backchannel_subject"`
 }
 
 // Title is the app's display name, or its ID when it has none.

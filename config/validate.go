@@ -192,6 +192,7 @@ func (v *validator) tenant(t *Tenant, p string) {
 		}
 	}
 	v.guard(&t.Guard, p+".guard")
+	v.signals(&t.Signals, p+".signals")
 	for _, name := range sortedKeys(t.Tiers) {
 		tp := joinKey(p+".tiers", name)
 		if !idPattern.MatchString(name) {
@@ -209,6 +210,7 @@ func (v *validator) tenant(t *Tenant, p string) {
 	apps := map[string]string{}
 	for i := range t.Apps {
 		v.app(&t.Apps[i], p+".apps["+strconv.Itoa(i)+"]", t.Tiers, tiers, apps)
+		v.backchannel(&t.Apps[i], p+".apps["+strconv.Itoa(i)+"]", t.Signals.Egress())
 	}
 	appIDs := sortedKeys(apps)
 

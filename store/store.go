@@ -75,6 +75,10 @@ type Tx interface {
 	// SCIM is one source's SCIM resources (see SCIMResources).
 	SCIM(source string) SCIMResources
 	Findings() Findings
+	// Signals: signing keys, SSF streams and the SET outbox (signals.go).
+	SigningKeys() SigningKeys
+	Streams() Streams
+	SETs() SETs
 }
 
 // People is the tenant's roster.

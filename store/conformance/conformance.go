@@ -42,6 +42,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Clocks", clockTests},
 		{"SCIM", scimTests},
 		{"Findings", findingTests},
+		{"Signals", signalTests},
 		{"Errors", errorTests},
 		{"Isolation", isolationTests},
 	}
