@@ -35,5 +35,11 @@ type Account struct {
 	SeenAt       time.Time `json:"seenAt,omitzero"`
 }
 
+// ServiceAttribute, set to "true" in Attributes, is how a connector that
+// knows an account is non-human says so even when it cannot name the
+// owner (the owner's entry is gone): such an account is a service account
+// whose owner is gone, never an orphan to be reported and forgotten.
+const ServiceAttribute = "serviceAccount"
+
 // Has reports whether the account holds entitlement e.
 func (a Account) Has(e string) bool { return slices.Contains(a.Entitlements, e) }

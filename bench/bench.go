@@ -55,8 +55,11 @@ func timed(res *Result, name string, f func() (string, error)) error {
 }
 
 // peakRSS reads VmHWM, the high-water mark of resident memory, from /proc.
-func peakRSS() int64 {
-	f, err := os.Open("/proc/self/status")
+func peakRSS() int64 { return procHWM("/proc/self/status") }
+
+// procHWM reads VmHWM in bytes from a /proc/PID/status file (0 if unknown).
+func procHWM(path string) int64 {
+	f, err := os.Open(path)
 	if err != nil {
 		return 0
 	}

@@ -57,6 +57,9 @@ type Tenant struct {
 	Birthright []Rule `yaml:"birthright"`
 	// SCIM configures Tenure as a SCIM service provider for this tenant.
 	SCIM SCIM `yaml:"scim"`
+	// Signals configures SET and logout-token signing and delivery
+	// (signals.go).
+	Signals Signals `yaml:"signals"`
 }
 
 // SCIM configures how users pushed over SCIM become people.
@@ -164,6 +167,22 @@ type App struct {
 	ProvisionBeforeStart Duration `yaml:"provision_before_start"`
 	// Connector says how Tenure reaches the app.
 	Connector Connector `yaml:"connector"`
+	// Sessions are extra ways to end a leaver's sessions and tokens in
+	// this app, beside its connector's own (see SessionRevoker).
+	Sessions []SessionRevoker `yaml:"sessions"`
+	// Reconcile says how the app is read back and what is done about
+	// accounts that should not be as they are (see reconcile.go).
+	Reconcile Reconcile `yaml:"reconcile"`
+	// ServiceAccounts marks the app's non-human accounts and their owners.
+	ServiceAccounts ServiceAccounts `yaml:"service_accounts"`
+	// BackchannelLogoutURI, when set, is the app's OIDC back-channel logout
+	// endpoint: a leaver's (or a person on leave's) sessions there are ended
+	// with a logout token addressed to BackchannelClientID (both required
+	// together). BackchannelSubject picks the token's sub: "email" (the
+	// default) or "employee_id".
+	BackchannelLogoutURI string `yaml:"backchannel_logout_uri"`
+	BackchannelClientID  string `yaml:"backchannel_client_id"`
+	BackchannelSubject   string `yaml:"backchannel_subject"`
 }
 
 // Title is the app's display name, or its ID when it has none.
@@ -211,9 +230,13 @@ type Connector struct {
 	TokenFile string `yaml:"token_file"`
 	// Timeout bounds one call to the app; 0 means the connector's default.
 	Timeout Duration `yaml:"timeout"`
+	// IdP holds the okta, msgraph and google keys (connectors_idp.go).
+	IdP IdPConnector `yaml:",inline"`
+	// LDAP holds the ldap keys (connectors_ldap.go).
+	LDAP LDAPConnector `yaml:",inline"`
 	// Auth, for scim, authenticates with OAuth 2.0 client credentials or
-	// HTTP basic instead of a bearer token. Nil (or type bearer) means the
-	// bearer token of TokenEnv or TokenFile.
+	// HTTP basic instead of a bearer token (connectors_scim.go). Nil (or
+	// type bearer) means the bearer token of TokenEnv or TokenFile.
 	Auth *ConnectorAuth `yaml:"auth"`
 	// Concurrency caps the requests in flight to the app; 0 means the
 	// connector's default (4). Lower it for an app that cannot take many.
@@ -235,44 +258,6 @@ type Connector struct {
 	// cannot aim a token and requests at Tenure's own host. The quickstart's
 	// sandbox apps, served by Tenure itself on loopback, set it.
 	AllowLoopback bool `yaml:"allow_loopback"`
-}
-
-// Authentication types of ConnectorAuth.Type.
-const (
-	// AuthBearer sends the token of Connector.TokenEnv/TokenFile.
-	AuthBearer = "bearer"
-	// AuthOAuth2 gets tokens with the OAuth 2.0 client credentials grant
-	// (RFC 6749 §4.4) from TokenURL.
-	AuthOAuth2 = "oauth2"
-	// AuthBasic sends HTTP basic credentials (RFC 7617).
-	AuthBasic = "basic"
-)
-
-// AuthTypes are the accepted values of ConnectorAuth.Type.
-var AuthTypes = []string{AuthBearer, AuthOAuth2, AuthBasic}
-
-// ConnectorAuth says how a scim connector authenticates when it is not a
-// plain bearer token. Secrets are by reference only (*_env, *_file).
-type ConnectorAuth struct {
-	// Type is one of AuthTypes. Required.
-	Type string `yaml:"type"`
-	// TokenURL is the OAuth 2.0 token endpoint (https). oauth2 only.
-	TokenURL string `yaml:"token_url"`
-	// ClientID is the OAuth 2.0 client id (not a secret). oauth2 only.
-	ClientID string `yaml:"client_id"`
-	// ClientSecretEnv or ClientSecretFile holds the client secret; one of
-	// them, oauth2 only.
-	ClientSecretEnv  string `yaml:"client_secret_env"`
-	ClientSecretFile string `yaml:"client_secret_file"`
-	// Scopes are requested with each token; empty asks for the client's
-	// default scopes. oauth2 only.
-	Scopes []string `yaml:"scopes"`
-	// Username is the basic-auth user. basic only.
-	Username string `yaml:"username"`
-	// PasswordEnv or PasswordFile holds the password; one of them, basic
-	// only.
-	PasswordEnv  string `yaml:"password_env"`
-	PasswordFile string `yaml:"password_file"`
 }
 
 // Role bundles app access under one name.

@@ -41,7 +41,7 @@ tenants:
 `), "tenure.yaml")
 	requireProblems(t, err,
 		want{"tenant", 1, 1, `unknown key "tenant" in the top level (known: tenants)`},
-		want{"tenants[0].hris", 4, 5, `unknown key "hris" in tenant (known: id, hr, guard, tiers, apps, roles, birthright, scim)`},
+		want{"tenants[0].hris", 4, 5, `unknown key "hris" in tenant (known: id, hr, guard, tiers, apps, roles, birthright, scim, signals)`},
 		want{"tenants[0].hr.keys", 6, 7, `unknown key "keys" in hr (known: key, absent, columns)`},
 		want{"tenants[0].guard.max_removal", 7, 13, `unknown key "max_removal" in guard (known: max_removals_percent, max_removals)`},
 		want{"tenants[0].tiers.standard.deadline", 9, 40, `unknown key "deadline" in tier (known: leaver_deadline)`},

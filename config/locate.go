@@ -3,6 +3,7 @@ package config
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"reflect"
 	"regexp"
 	"strconv"
@@ -146,8 +147,12 @@ func yamlFields(t reflect.Type) map[string]reflect.Type {
 		if !f.IsExported() {
 			continue
 		}
-		name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		name, opts, _ := strings.Cut(f.Tag.Get("yaml"), ",")
 		if name == "-" {
+			continue
+		}
+		if opts == "inline" && f.Type.Kind() == reflect.Struct {
+			maps.Copy(m, yamlFields(f.Type)) // its keys are the parent's
 			continue
 		}
 		m[cmp.Or(name, strings.ToLower(f.Name))] = f.Type
@@ -159,8 +164,12 @@ func yamlFields(t reflect.Type) map[string]reflect.Type {
 func knownKeys(t reflect.Type) []string {
 	var keys []string
 	for f := range t.Fields() {
-		name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
-		if f.IsExported() && name != "-" {
+		name, opts, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		switch {
+		case !f.IsExported() || name == "-":
+		case opts == "inline" && f.Type.Kind() == reflect.Struct:
+			keys = append(keys, knownKeys(f.Type)...)
+		default:
 			keys = append(keys, cmp.Or(name, strings.ToLower(f.Name)))
 		}
 	}

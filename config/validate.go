@@ -195,6 +195,7 @@ func (v *validator) tenant(t *Tenant, p string) {
 		}
 	}
 	v.guard(&t.Guard, p+".guard")
+	v.signals(&t.Signals, p+".signals")
 	for _, name := range sortedKeys(t.Tiers) {
 		tp := joinKey(p+".tiers", name)
 		if !idPattern.MatchString(name) {
@@ -212,6 +213,7 @@ func (v *validator) tenant(t *Tenant, p string) {
 	apps := map[string]string{}
 	for i := range t.Apps {
 		v.app(&t.Apps[i], p+".apps["+strconv.Itoa(i)+"]", t.Tiers, tiers, apps)
+		v.backchannel(&t.Apps[i], p+".apps["+strconv.Itoa(i)+"]", t.Signals.Egress())
 	}
 	appIDs := sortedKeys(apps)
 
@@ -365,6 +367,8 @@ func (v *validator) app(a *App, p string, tiers map[string]Tier, tierNames []str
 		v.at(p+".provision_before_start", "must not be negative, got %s", a.ProvisionBeforeStart)
 	}
 	v.connector(&a.Connector, p+".connector")
+	v.sessions(a, p)
+	v.reconcile(a, p)
 }
 
 func (v *validator) connector(c *Connector, p string) {
@@ -373,6 +377,8 @@ func (v *validator) connector(c *Connector, p string) {
 		v.at(p+".type", "required (one of %s)", strings.Join(ConnectorTypes, ", "))
 	case !slices.Contains(ConnectorTypes, c.Type):
 		v.at(p+".type", "unknown connector type %q (known: %s)", c.Type, strings.Join(ConnectorTypes, ", "))
+	case isIdP(c.Type):
+		v.idp(c, p)
 	case c.Type == ConnectorManual:
 		for _, f := range []struct{ key, val string }{{"url", c.URL}, {"token_env", c.TokenEnv}, {"token_file", c.TokenFile}} {
 			if f.val != "" {
@@ -384,6 +390,9 @@ func (v *validator) connector(c *Connector, p string) {
 		}
 	default:
 		v.url(c, p+".url")
+		if c.Type == ConnectorLDAP {
+			v.ldap(c, p)
+		}
 		bearer := c.Auth == nil || c.Auth.Type == AuthBearer
 		if c.Type == ConnectorSCIM && bearer && c.TokenEnv == "" && c.TokenFile == "" {
 			v.at(p+".token_env", "required for scim: the environment variable holding the bearer token (or set token_file)")
@@ -398,7 +407,13 @@ func (v *validator) connector(c *Connector, p string) {
 	}
 	v.scimOptions(c, p)
 
-	if c.TokenEnv != "" && c.TokenFile != "" {
+	if !isIdP(c.Type) {
+		v.idpUnused(c, p)
+	}
+	if c.Type != ConnectorLDAP {
+		v.ldapUnused(c, p)
+	}
+	if c.TokenEnv != "" && c.TokenFile != "" && !isIdP(c.Type) {
 		v.at(p+".token_file", "give token_env or token_file, not both")
 	}
 	if c.TokenEnv != "" && !envPattern.MatchString(c.TokenEnv) {

@@ -202,14 +202,14 @@ func TestValidationRules(t *testing.T) {
     apps:
       - id: github
         owner: it@acme.example
-`, []want{{"tenants[0].apps[0].connector.type", 4, 9, "required (one of manual, scim, ldap)"}}},
+`, []want{{"tenants[0].apps[0].connector.type", 4, 9, "required (one of manual, scim, ldap, okta, msgraph, google)"}}},
 		{"connector type unknown", `tenants:
   - id: acme
     apps:
       - id: github
         owner: it@acme.example
-        connector: {type: okta}
-`, []want{{"tenants[0].apps[0].connector.type", 6, 27, `unknown connector type "okta" (known: manual, scim, ldap)`}}},
+        connector: {type: onelogin}
+`, []want{{"tenants[0].apps[0].connector.type", 6, 27, `unknown connector type "onelogin" (known: manual, scim, ldap, okta, msgraph, google)`}}},
 		{"manual connector with endpoint", `tenants:
   - id: acme
     apps:
@@ -256,8 +256,49 @@ func TestValidationRules(t *testing.T) {
     apps:
       - id: directory
         owner: it@acme.example
-        connector: {type: ldap, url: "https://dir.example"}
+        connector: {type: ldap, url: "https://dir.example", bind_dn: "cn=t", bind_password_env: P, user_base_dn: "ou=p"}
 `, []want{{"tenants[0].apps[0].connector.url", 6, 38, "is not an absolute ldaps:// or ldap:// URL"}}},
+		{"ldap needs a bind and a base", `tenants:
+  - id: acme
+    apps:
+      - id: directory
+        owner: it@acme.example
+        connector:
+          type: ldap
+          url: ldaps://dir.example
+          token_env: LDAP_TOKEN
+`, []want{
+			{"tenants[0].apps[0].connector.bind_dn", 7, 11, "required for ldap"},
+			{"tenants[0].apps[0].connector.bind_password_env", 7, 11, "bind password"},
+			{"tenants[0].apps[0].connector.user_base_dn", 7, 11, "required for ldap"},
+			{"tenants[0].apps[0].connector.token_env", 9, 22, "not used by an ldap connector"},
+		}},
+		{"ldap disable and group style", `tenants:
+  - id: acme
+    apps:
+      - id: directory
+        owner: it@acme.example
+        connector:
+          type: ldap
+          url: ldaps://dir.example
+          start_tls: true
+          bind_dn: cn=tenure,dc=acme
+          bind_password_file: /run/secrets/ldap
+          user_base_dn: ou=people,dc=acme
+          group_style: posixGroup
+          disable: {mode: move}
+`, []want{
+			{"tenants[0].apps[0].connector.start_tls", 9, 22, "meaningless with ldaps://"},
+			{"tenants[0].apps[0].connector.group_style", 13, 24, "unknown group style"},
+			{"tenants[0].apps[0].connector.disable.base_dn", 14, 20, "required for disable mode move"},
+		}},
+		{"ldap keys on scim", `tenants:
+  - id: acme
+    apps:
+      - id: github
+        owner: it@acme.example
+        connector: {type: scim, url: "https://x.example/scim", token_env: T, bind_dn: "cn=x"}
+`, []want{{"tenants[0].apps[0].connector.bind_dn", 6, 87, "only used by the ldap connector"}}},
 		{"scim token missing", `tenants:
   - id: acme
     apps:

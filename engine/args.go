@@ -23,7 +23,13 @@ func (OpArgs) Kind() string { return "tenure.operation" }
 
 // OpKey is an operation's identity.
 func OpKey(tenant string, o plan.Operation) string {
-	return strings.Join([]string{tenant, o.Person, o.App, string(o.Effective()), o.Entitlement}, "|")
+	k := strings.Join([]string{tenant, o.Person, o.App, string(o.Effective()), o.Entitlement}, "|")
+	if o.Person == "" || o.Effective() == plan.TransferOwnership {
+		// Accounts of no person, and service accounts, are told apart by
+		// the app's own id.
+		k += "|" + o.ExternalID
+	}
+	return k
 }
 
 // Priority maps the plan order onto River's four priorities (1 runs

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -22,6 +23,7 @@ import (
 	"github.com/tenure-dev/tenure/connector"
 	"github.com/tenure-dev/tenure/lifecycle"
 	"github.com/tenure-dev/tenure/plan"
+	"github.com/tenure-dev/tenure/signal"
 	"github.com/tenure-dev/tenure/sla"
 	"github.com/tenure-dev/tenure/store"
 )
@@ -38,6 +40,8 @@ type Config struct {
 	// nil fires none.
 	AllTenants func() []*lifecycle.Tenant
 	Connectors Connectors
+	// Signals delivers SETs and back-channel logouts (nil: none queued).
+	Signals *signal.Service
 	// DB is the SQLite write pool the store uses (sqlite.Store.DB); or
 	// Pool, PostgreSQL's (postgres.Store.Pool), where several replicas
 	// share the queue. Exactly one is set.
@@ -68,6 +72,8 @@ type Engine struct {
 	cfg      Config
 	client   queue
 	outcomes *prometheus.CounterVec
+	// signals is Config.Signals, or what UseSignals set later.
+	signals atomic.Pointer[signal.Service]
 }
 
 // New migrates River's tables and builds the client (not yet started).
@@ -94,9 +100,11 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 		return nil, errors.New("engine: set exactly one of DB (SQLite) and Pool (PostgreSQL)")
 	}
 	e := &Engine{cfg: cfg, outcomes: newOutcomes()}
+	e.signals.Store(cfg.Signals)
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &worker{e: e})
 	river.AddWorker(workers, &fireWorker{e: e})
+	river.AddWorker(workers, &signalWorker{e: e})
 	if cfg.AllTenants == nil {
 		cfg.AllTenants = func() []*lifecycle.Tenant { return nil }
 		e.cfg.AllTenants = cfg.AllTenants
@@ -143,7 +151,7 @@ func (e *Engine) Enqueue(ctx context.Context, tx store.Tx, ops []plan.Operation)
 	for _, o := range ops {
 		opts := &river.InsertOpts{
 			Priority:   Priority(o),
-			UniqueOpts: river.UniqueOpts{ByArgs: true},
+			UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: unfinished},
 		}
 		if !o.NotBefore.IsZero() && o.NotBefore.After(e.cfg.Now()) {
 			opts.ScheduledAt = o.NotBefore
@@ -167,6 +175,16 @@ func (e *Engine) Enqueue(ctx context.Context, tx store.Tx, ops []plan.Operation)
 		}
 	}
 	return n, nil
+}
+
+// unfinished are the job states in which an operation blocks a second
+// copy of itself. A completed one does not: the same step can be needed
+// again later (a grant revoked behind Tenure's back and found by
+// reconciliation), and River would otherwise skip it as a duplicate for as
+// long as it keeps completed jobs.
+var unfinished = []rivertype.JobState{
+	rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRetryable,
+	rivertype.JobStateRunning, rivertype.JobStateScheduled,
 }
 
 // Apply computes the tenant's plan and queues it, audited, in one

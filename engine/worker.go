@@ -11,7 +11,6 @@ import (
 	"github.com/tenure-dev/tenure/account"
 	"github.com/tenure-dev/tenure/audit"
 	"github.com/tenure-dev/tenure/connector"
-	"github.com/tenure-dev/tenure/lifecycle"
 	"github.com/tenure-dev/tenure/person"
 	"github.com/tenure-dev/tenure/plan"
 	"github.com/tenure-dev/tenure/store"
@@ -54,11 +53,13 @@ func (w *worker) work(ctx context.Context, job *river.Job[OpArgs]) (tasked bool,
 		return false, river.JobCancel(fmt.Errorf("app %q is no longer configured for tenant %s", o.App, a.Tenant))
 	}
 	var p person.Person
-	if err := w.e.cfg.Service.Store.Read(ctx, a.Tenant, func(tx store.Tx) (err error) {
-		p, err = tx.People().Get(ctx, o.Person)
-		return err
-	}); err != nil {
-		return false, err
+	if o.Person != "" {
+		if err := w.e.cfg.Service.Store.Read(ctx, a.Tenant, func(tx store.Tx) (err error) {
+			p, err = tx.People().Get(ctx, o.Person)
+			return err
+		}); err != nil {
+			return false, err
+		}
 	}
 	if o.Action == plan.Task {
 		return true, w.task(ctx, a, app, o, app.Name+" has no API: the owner does it by hand", "")
@@ -71,6 +72,11 @@ func (w *worker) work(ctx context.Context, job *river.Job[OpArgs]) (tasked bool,
 		return true, w.task(ctx, a, app, o, "no connector can act on "+o.App, "")
 	}
 	s := subject(p, o)
+	if o.Person == "" || o.Action == plan.TransferOwnership {
+		// An account of no person (an orphan), or a service account:
+		// found by the app's own id alone.
+		s = connector.Subject{ExternalID: o.ExternalID}
+	}
 	acc, err := act(ctx, conn, s, o)
 	if err == nil {
 		acc, err = verify(ctx, conn, s, o)
@@ -149,6 +155,18 @@ func act(ctx context.Context, conn connector.Connector, s connector.Subject, o p
 			return cur, nil
 		}
 		return cur, gm.Revoke(ctx, s, o.Entitlement)
+	case plan.TransferOwnership:
+		ot, ok := conn.(connector.OwnershipTransferer)
+		if !ok {
+			return cur, fmt.Errorf("%w: %s has no ownership API; the new owner takes over by hand", errUnsupported, o.App)
+		}
+		if absent {
+			return cur, connector.NewPermanent(fmt.Errorf("service account %s is not in %s", o.ExternalID, o.App), "")
+		}
+		if cur.ServiceOwner == o.NewOwner {
+			return cur, nil
+		}
+		return cur, ot.TransferOwnership(ctx, cur, connector.Subject{PersonID: o.NewOwner})
 	case plan.RevokeSessions:
 		sr, ok := conn.(connector.SessionRevoker)
 		if !ok {
@@ -181,6 +199,9 @@ func verify(ctx context.Context, conn connector.Connector, s connector.Subject, 
 		ok = !absent && acc.Has(o.Entitlement)
 	case plan.Revoke:
 		ok = absent || !acc.Has(o.Entitlement)
+	case plan.TransferOwnership:
+		// An app that reports owners must show the new one.
+		ok = !absent && (acc.ServiceOwner == "" || acc.ServiceOwner == o.NewOwner)
 	}
 	if !ok {
 		return acc, connector.NewRetryable(fmt.Errorf("verification failed: %s of %s in %s not visible on read-back", o.Action, s.PersonID, o.App))
@@ -201,10 +222,10 @@ func (w *worker) record(ctx context.Context, a OpArgs, o plan.Operation, acc acc
 			acc.SeenAt = now
 			seen = &acc
 		}
-		if err := lifecycle.RecordEffect(ctx, tx, o.App, o.Person, string(o.Action), o.Entitlement, seen); err != nil {
+		if err := recordEffect(ctx, tx, o, seen); err != nil {
 			return err
 		}
-		if o.Action == plan.Disable || o.Action == plan.Delete {
+		if o.Person != "" && (o.Action == plan.Disable || o.Action == plan.Delete) {
 			// The removal is verified: the leaver clock for this app stops.
 			if _, err := tx.Clocks().Stop(ctx, o.Person, o.App, now, "verified:"+string(o.Action)); err != nil {
 				return err
@@ -227,6 +248,10 @@ func (w *worker) task(ctx context.Context, a OpArgs, app plan.App, o plan.Operat
 	}
 	if o.Effective().Removal() && app.Deadline > 0 {
 		tk.Due = now.Add(app.Deadline)
+	}
+	if o.Effective() == plan.TransferOwnership && o.Assignee != "" {
+		// The new owner takes the service account over, not the app owner.
+		tk.Assignee = o.Assignee
 	}
 	return w.e.cfg.Service.Store.Write(ctx, a.Tenant, func(tx store.Tx) error {
 		err := tx.Tasks().Create(ctx, tk)

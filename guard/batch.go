@@ -14,6 +14,9 @@ const (
 	Import Kind = "import"
 	// PolicyChange is a change of roles or birthright rules held whole.
 	PolicyChange Kind = "policy"
+	// Reconcile is a reconciliation of one app whose fixes (disabling
+	// ghosts and orphans, say) would take access from too many accounts.
+	Reconcile Kind = "reconcile"
 )
 
 // BatchStatus is where a held batch is in its review.

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/tenure-dev/tenure/lifecycle"
+	"github.com/tenure-dev/tenure/signal"
 	"github.com/tenure-dev/tenure/token"
 )
 
@@ -35,6 +36,9 @@ type Server struct {
 	Metrics http.Handler
 	// MaxBody bounds request bodies (default 8 MiB).
 	MaxBody int64
+	// Signals serves the signing keys, the SSF transmitter and the poll
+	// endpoint (ssf.go); nil serves none of them.
+	Signals *signal.Service
 
 	scimH scimHandlers
 }
@@ -53,6 +57,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /t/{tenant}/api/v1/plan", s.tenant("plan:read", s.getPlan))
 	mux.Handle("GET /t/{tenant}/api/v1/hr/pending", s.tenant("hr:read", s.getPending))
 	mux.Handle("/t/{tenant}/scim/v2/", s.tenant("scim", s.scim))
+	s.ssfRoutes(mux)
 	return s.recoverer(mux)
 }
 

@@ -84,9 +84,10 @@ func (t *Tenant) AddRequest(ctx context.Context, r policy.Request) (policy.Reque
 }
 
 // CreateToken issues a token for tenant bound to scopes and returns the
-// secret, which is never stored and cannot be shown again.
-func (s *Service) CreateToken(ctx context.Context, tenant string, scopes []string, description string) (string, token.Token, error) {
-	secret, tok, err := token.New(tenant, scopes, description, s.now())
+// secret, which is never stored and cannot be shown again. opts refine it
+// (token.WithSource binds a SCIM token to its identity provider).
+func (s *Service) CreateToken(ctx context.Context, tenant string, scopes []string, description string, opts ...token.Option) (string, token.Token, error) {
+	secret, tok, err := token.New(tenant, scopes, description, s.now(), opts...)
 	if err != nil {
 		return "", tok, err
 	}
@@ -94,7 +95,11 @@ func (s *Service) CreateToken(ctx context.Context, tenant string, scopes []strin
 		if err := tx.Tokens().Create(ctx, tok); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, "token.created", tok.ID, map[string]any{"scopes": tok.Scopes, "description": description})
+		data := map[string]any{"scopes": tok.Scopes, "description": description}
+		if tok.Source != "" {
+			data["source"] = tok.Source
+		}
+		return s.audit(ctx, tx, "token.created", tok.ID, data)
 	})
 	if err != nil {
 		return "", tok, wrapNoTenant(tenant, err)

@@ -62,6 +62,10 @@ func (t *Tenant) Approve(ctx context.Context, id string) (*ImportResult, error) 
 			if err := t.acceptPolicy(ctx, tx, d); err != nil {
 				return err
 			}
+		case guard.Reconcile:
+			if err := t.approveReconcile(ctx, tx, b); err != nil {
+				return err
+			}
 		default:
 			return fmt.Errorf("batch %s: unknown kind %q", id, b.Kind)
 		}

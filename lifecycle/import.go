@@ -189,7 +189,7 @@ func (t *Tenant) importTx(ctx context.Context, tx store.Tx, current map[string]*
 	if err := tx.People().Put(ctx, diff.People...); err != nil {
 		return nil, fmt.Errorf("store people: %w", err)
 	}
-	evs, err := mergeScheduled(ctx, tx, diff.Events)
+	evs, promoted, err := mergeScheduled(ctx, tx, diff.Events)
 	if err != nil {
 		return nil, err
 	}
@@ -199,6 +199,11 @@ func (t *Tenant) importTx(ctx context.Context, tx store.Tx, current map[string]*
 	for _, e := range evs {
 		if err := t.svc.audit(ctx, tx, "person."+string(e.Kind), e.PersonID, e); err != nil {
 			return nil, err
+		}
+	}
+	if t.svc.OnEvents != nil {
+		if err := t.svc.OnEvents(ctx, tx, t, append(promoted, evs...)); err != nil {
+			return nil, fmt.Errorf("signal events: %w", err)
 		}
 	}
 	if t.svc.OnChange != nil {
@@ -218,14 +223,17 @@ func (t *Tenant) importTx(ctx context.Context, tx store.Tx, current map[string]*
 // mergeScheduled reconciles new events with the person's scheduled ones: a
 // new event that fires a scheduled one of the same kind and time marks it
 // applied instead of duplicating it; a rescheduled one cancels the old.
-func mergeScheduled(ctx context.Context, tx store.Tx, evs []person.Event) ([]person.Event, error) {
+// It also returns the scheduled events a new one applied, so that what
+// reacts to applied events (signals) sees them.
+func mergeScheduled(ctx context.Context, tx store.Tx, evs []person.Event) ([]person.Event, []person.Event, error) {
 	pending, err := tx.Events().List(ctx, store.EventFilter{State: person.Scheduled})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if len(pending) == 0 {
-		return evs, nil
+		return evs, nil, nil
 	}
+	var promoted []person.Event
 	byPerson := map[string][]person.Event{}
 	for _, e := range pending {
 		byPerson[e.PersonID] = append(byPerson[e.PersonID], e)
@@ -243,11 +251,13 @@ func mergeScheduled(ctx context.Context, tx store.Tx, evs []person.Event) ([]per
 			case s.EffectiveAt.Equal(e.EffectiveAt):
 				keep = false
 				if err := tx.Events().SetState(ctx, s.ID, person.Applied); err != nil {
-					return nil, err
+					return nil, nil, err
 				}
+				s.State = person.Applied
+				promoted = append(promoted, s)
 			default:
 				if err := tx.Events().SetState(ctx, s.ID, person.Cancelled); err != nil {
-					return nil, err
+					return nil, nil, err
 				}
 			}
 		}
@@ -255,7 +265,7 @@ func mergeScheduled(ctx context.Context, tx store.Tx, evs []person.Event) ([]per
 			out = append(out, e)
 		}
 	}
-	return out, nil
+	return out, promoted, nil
 }
 
 // impact counts the people a diff would remove access from, and describes

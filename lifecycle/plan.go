@@ -23,7 +23,14 @@ func (t *Tenant) Plan(ctx context.Context, only string) (plan.Plan, error) {
 		}
 		in.Only = only
 		pl = plan.Build(in)
-		return nil
+		ids := only
+		var leavers []string
+		for _, p := range in.People {
+			if (ids == "" || p.ID == ids) && p.StatusAt(in.Now) == person.Terminated {
+				leavers = append(leavers, p.ID)
+			}
+		}
+		return t.addTransfers(ctx, tx, &pl, leavers)
 	})
 	return pl, wrapNoTenant(t.ID(), err)
 }
@@ -43,7 +50,8 @@ func (t *Tenant) PlanTx(ctx context.Context, tx store.Tx, ids []string) (plan.Pl
 			keep[id] = true
 		}
 		in.People = slices.DeleteFunc(in.People, func(p person.Person) bool { return !keep[p.ID] })
-		return plan.Build(in), nil
+		pl := plan.Build(in)
+		return pl, t.addTransfers(ctx, tx, &pl, ids)
 	}
 	in, err := t.basePlanInput(ctx, tx)
 	if err != nil {
@@ -74,7 +82,31 @@ func (t *Tenant) PlanTx(ctx context.Context, tx store.Tx, ids []string) (plan.Pl
 			}
 		}
 	}
-	return plan.Build(in), nil
+	pl := plan.Build(in)
+	return pl, t.addTransfers(ctx, tx, &pl, ids)
+}
+
+// addTransfers appends the service-account transfers of the leavers
+// among ids to pl: the same termination that removes a leaver's access
+// hands their service accounts on.
+func (t *Tenant) addTransfers(ctx context.Context, tx store.Tx, pl *plan.Plan, ids []string) error {
+	ops, err := t.transfers(ctx, tx, ids)
+	if err != nil {
+		return err
+	}
+	for _, o := range ops {
+		if _, ok := pl.People[o.Person]; ok || o.Person == "" {
+			continue
+		}
+		// A leaver whose own accounts are all gone still hands on what they own.
+		subj := plan.Subject{Label: o.Person, Class: plan.Leaver, Status: person.Terminated}
+		if p, err := tx.People().Get(ctx, o.Person); err == nil {
+			subj.Label = p.Label()
+		}
+		pl.People[o.Person] = subj
+	}
+	pl.Operations = append(pl.Operations, ops...)
+	return nil
 }
 
 // bulkPlan is the number of people above which PlanTx reads the whole

@@ -51,6 +51,11 @@ func (t *Tenant) FireDue(ctx context.Context) ([]person.Event, error) {
 				}
 			}
 		}
+		if t.svc.OnEvents != nil {
+			if err := t.svc.OnEvents(ctx, tx, t, fired); err != nil {
+				return err
+			}
+		}
 		if t.svc.OnChange != nil {
 			return t.svc.OnChange(ctx, tx, t, ids)
 		}

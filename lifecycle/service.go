@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/tenure-dev/tenure/audit"
+	"github.com/tenure-dev/tenure/person"
 	"github.com/tenure-dev/tenure/plan"
 	"github.com/tenure-dev/tenure/policy"
 	"github.com/tenure-dev/tenure/store"
@@ -49,6 +50,15 @@ type Service struct {
 	// so a committed change always has its work queued and a rolled-back one
 	// never does.
 	OnChange func(ctx context.Context, tx store.Tx, t *Tenant, people []string) error
+	// Enqueue, when set, queues operations inside tx (the engine's
+	// Enqueue): reconciliation's operations on accounts of no person and
+	// its deletes, which no roster change explains.
+	Enqueue func(ctx context.Context, tx store.Tx, ops []plan.Operation) (int, error)
+	// OnEvents, when set, runs inside the same transaction with the
+	// lifecycle events it recorded or fired (scheduled ones included; the
+	// hook looks at the applied ones): the signals of a leave — SETs,
+	// back-channel logouts — are queued there, with the change.
+	OnEvents func(ctx context.Context, tx store.Tx, t *Tenant, evs []person.Event) error
 }
 
 func (s *Service) now() time.Time {

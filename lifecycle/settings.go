@@ -37,6 +37,8 @@ func FromConfig(t *config.Tenant) Settings {
 			Manual:   a.Connector.Type == config.ConnectorManual,
 			Owner:    a.Owner,
 
+			ServiceSuccessor: a.ServiceAccounts.Successor,
+
 			ProvisionBeforeStart: a.ProvisionBeforeStart.Duration,
 		}
 		if a.DeleteAfter != nil {

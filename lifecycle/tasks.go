@@ -131,7 +131,8 @@ func (t *Tenant) CancelStaleTasks(ctx context.Context, tx store.Tx, want map[str
 	}
 	n := 0
 	for _, tk := range open {
-		if want[tk.Key] {
+		if want[tk.Key] || tk.PersonID == "" {
+			// An orphan's task comes from reconciliation, not the plan.
 			continue
 		}
 		tk.Status, tk.DoneAt, tk.Note = task.Cancelled, t.svc.now(), "no longer in the plan"

@@ -48,6 +48,9 @@ func Diff(current map[string]*Person, snapshot []Person, o DiffOptions) DiffResu
 		if ok && p.Groups == nil {
 			p.Groups = old.Groups // only the identity provider's feed carries groups
 		}
+		if ok && p.SourceGroups == nil {
+			p.SourceGroups = old.SourceGroups
+		}
 		if ok && old.Equal(p) {
 			continue
 		}
@@ -115,6 +118,12 @@ func lifecycleEvents(old, p *Person, now time.Time, moveFields []string, mk func
 			// Expressed by the status transition below.
 		case c.Field == "startDate" || c.Field == "endDate":
 			dates = append(dates, c)
+		case c.Field == "sourceGroups":
+			// "groups" reports the change; by source it is a move only
+			// when a rule reads it, and a leaver has nothing to move.
+			if isMoveField(c.Field, moveFields) && p.Status != Terminated {
+				moves = append(moves, c)
+			}
 		case isMoveField(c.Field, moveFields):
 			moves = append(moves, c)
 		default:

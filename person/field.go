@@ -52,6 +52,11 @@ func (p *Person) Value(field string) (any, bool) {
 			return []string{}, true
 		}
 		return p.Groups, true
+	case "sourceGroups":
+		if p.SourceGroups == nil {
+			return map[string][]string{}, true
+		}
+		return p.SourceGroups, true
 	}
 	if name, ok := strings.CutPrefix(field, "attributes."); ok {
 		return p.Attributes[name], true
@@ -89,6 +94,17 @@ func (p *Person) String(field string) string {
 			fmt.Fprintf(&b, "%q=%q;", k, v[k])
 		}
 		return b.String()
+	case map[string][]string:
+		keys := make([]string, 0, len(v))
+		for k := range v {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		var b strings.Builder
+		for _, k := range keys {
+			fmt.Fprintf(&b, "%q=%q;", k, v[k])
+		}
+		return b.String()
 	case nil:
 		return ""
 	}
@@ -100,6 +116,7 @@ func (p *Person) String(field string) string {
 var compared = []string{
 	"email", "givenName", "familyName", "displayName", "department", "title", "location",
 	"managerId", "employmentType", "startDate", "endDate", "onLeave", "terminated", "groups",
+	"sourceGroups",
 }
 
 // Changes lists every field that differs from old to p, custom attributes as
@@ -162,6 +179,14 @@ func (p *Person) CopyField(src *Person, field string) bool {
 		p.OnLeave, p.Terminated = src.OnLeave, src.Terminated
 	case "groups":
 		p.Groups = slices.Clone(src.Groups)
+	case "sourceGroups":
+		p.SourceGroups = nil
+		if src.SourceGroups != nil {
+			p.SourceGroups = make(map[string][]string, len(src.SourceGroups))
+			for k, v := range src.SourceGroups {
+				p.SourceGroups[k] = slices.Clone(v)
+			}
+		}
 	default:
 		name, ok := strings.CutPrefix(field, "attributes.")
 		if !ok {

@@ -63,6 +63,12 @@ type Person struct {
 	// (SCIM), sorted; rules read them as person.groups. They come from that
 	// source only: an HR file never carries them, and an import keeps them.
 	Groups []string `json:"groups,omitempty"`
+	// SourceGroups are the same groups by SCIM source (the identity
+	// provider's token names it), each list sorted; rules read them as
+	// person.sourceGroups["okta"]. A source has a key while it holds the
+	// person active, even with no groups, so Groups is the union of the
+	// lists. Like Groups, an HR import keeps them.
+	SourceGroups map[string][]string `json:"sourceGroups,omitempty"`
 	// Status is derived from the fields above and the import time; it is stored
 	// so that the next import can tell what changed.
 	Status Status `json:"status"`
@@ -104,7 +110,7 @@ func (p Person) Equal(q Person) bool {
 		p.ManagerID == q.ManagerID && p.EmploymentType == q.EmploymentType &&
 		p.StartDate.Equal(q.StartDate) && p.EndDate.Equal(q.EndDate) &&
 		p.OnLeave == q.OnLeave && p.Terminated == q.Terminated && p.Status == q.Status && maps.Equal(p.Attributes, q.Attributes) &&
-		slices.Equal(p.Groups, q.Groups)
+		slices.Equal(p.Groups, q.Groups) && maps.EqualFunc(p.SourceGroups, q.SourceGroups, slices.Equal)
 }
 
 // StatusAt derives the status HR's record implies at time now: an end date

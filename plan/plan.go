@@ -93,6 +93,10 @@ type Operation struct {
 	Since time.Time `json:"since,omitzero"`
 	// Changes are the attribute changes of an update.
 	Changes []person.Change `json:"changes,omitempty"`
+	// NewOwner is the employeeId a transfer-ownership gives a service
+	// account to (empty when nobody qualifies: the task asks the app owner
+	// to name one).
+	NewOwner string `json:"newOwner,omitempty"`
 	// Assignee, Due and Instruction describe a task.
 	Assignee    string    `json:"assignee,omitempty"`
 	Due         time.Time `json:"due,omitzero"`
@@ -125,6 +129,10 @@ type App struct {
 	// ProvisionBeforeStart is how long before a pre-hire's start date the
 	// account is prepared (created disabled); zero waits for the start date.
 	ProvisionBeforeStart time.Duration
+	// ServiceSuccessor is the employeeId who takes over a service account
+	// when its owner leaves and the owner's manager cannot (absent, or
+	// gone too); empty falls back to a task for Owner.
+	ServiceSuccessor string
 }
 
 // Input is everything a plan is computed from.

@@ -40,6 +40,9 @@ var Fields = map[string]*cel.Type{
 	"endDate":        cel.TimestampType,
 	"attributes":     cel.MapType(cel.StringType, cel.StringType),
 	"groups":         cel.ListType(cel.StringType),
+	// sourceGroups is groups by SCIM source: "Engineering" in
+	// person.sourceGroups["okta"] trusts only the okta token's groups.
+	"sourceGroups": cel.MapType(cel.StringType, cel.ListType(cel.StringType)),
 }
 
 var (
@@ -133,6 +136,9 @@ func (a activation) ResolveName(name string) (any, bool) {
 	if !ok {
 		return nil, false
 	}
+	if field == "sourceGroups" {
+		return newSourceGroups(a.p.SourceGroups), true
+	}
 	return a.p.Value(field)
 }
 
@@ -140,9 +146,17 @@ func (a activation) ResolveName(name string) (any, bool) {
 // an HR record are short, and a person has few custom attributes.
 type sizeEstimator struct{}
 
-func (sizeEstimator) EstimateSize(cost.AstNode) *cost.SizeEstimate {
+func (sizeEstimator) EstimateSize(n cost.AstNode) *cost.SizeEstimate {
+	if strings.Join(n.Path(), ".") == "person.sourceGroups" {
+		// One entry per identity provider pushing to the tenant: a few.
+		return &cost.SizeEstimate{Min: 0, Max: maxSources}
+	}
 	return &cost.SizeEstimate{Min: 0, Max: 256}
 }
+
+// maxSources bounds, for the cost estimate, how many SCIM sources a person
+// has; a rule may then look through all of them.
+const maxSources = 16
 
 func (sizeEstimator) EstimateCallCost(string, string, *cost.AstNode, []cost.AstNode) *cost.CallEstimate {
 	return nil

@@ -13,9 +13,9 @@ import (
 // personOf derives the person a User describes through the mapping, and
 // the roster fields the resource actually carries (only those change an
 // existing person). Two fields are not mapped: managerId is the employeeId
-// of the User the enterprise manager points at, and status follows
+// of the User (of the same source) the enterprise manager points at, and status follows
 // `active` (false is terminated).
-func personOf(ctx context.Context, tx store.Tx, m Mapping, res scim.Resource) (person.Person, []string, error) {
+func personOf(ctx context.Context, sr store.SCIMResources, m Mapping, res scim.Resource) (person.Person, []string, error) {
 	ent, _ := res[scim.EnterpriseUserURN].(map[string]any)
 	var p person.Person
 	var fields []string
@@ -36,14 +36,14 @@ func personOf(ctx context.Context, tx store.Tx, m Mapping, res scim.Resource) (p
 	}
 	if mgr, ok := ent["manager"].(map[string]any); ok {
 		if id := str(mgr, "value"); id != "" {
-			mr, err := tx.SCIM().Get(ctx, "User", id)
+			mr, err := sr.Get(ctx, "User", id)
 			switch {
 			case err == nil:
 				mres, err := decode(mr)
 				if err != nil {
 					return p, nil, err
 				}
-				mp, _, err := personOf(ctx, tx, m, withoutManager(mres))
+				mp, _, err := personOf(ctx, sr, m, withoutManager(mres))
 				if err != nil {
 					return p, nil, err
 				}

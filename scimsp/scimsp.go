@@ -1,5 +1,13 @@
 // Package scimsp makes Tenure a SCIM 2.0 service provider: it implements
-// the storage port of scim/server on Tenure's store, one tenant at a time.
+// the storage port of scim/server on Tenure's store, one tenant and one
+// source at a time.
+//
+// A source is an identity provider pushing to the tenant, named by its
+// token (`tenure token create --scope scim --source okta`). Each source has
+// its own namespace of Users and Groups — two providers can both have a
+// group "Engineering" or a user "ann@acme" — and never sees or changes
+// another's. People stay one roster per tenant: a User of any source maps
+// to the person by employee id (see source.go for how sources share one).
 //
 // Resources are kept whole, so a provider reads back exactly what it wrote.
 // A User is also a person: every write derives the person's record and
@@ -19,24 +27,28 @@ import (
 
 	"github.com/tenure-dev/tenure/audit"
 	"github.com/tenure-dev/tenure/lifecycle"
-	"github.com/tenure-dev/tenure/person"
 	"github.com/tenure-dev/tenure/scim"
 	"github.com/tenure-dev/tenure/scim/server"
 	"github.com/tenure-dev/tenure/store"
 )
 
-// Store is one tenant's SCIM resources.
+// Store is one source's SCIM resources in one tenant.
 type Store struct {
 	svc     *lifecycle.Service
 	tenant  *lifecycle.Tenant
+	source  string
 	mapping Mapping
 }
 
-// New returns the store of tenant t; m maps SCIM attributes to roster
-// fields over DefaultMapping (nil: the defaults).
-func New(svc *lifecycle.Service, t *lifecycle.Tenant, m Mapping) *Store {
-	return &Store{svc: svc, tenant: t, mapping: withDefaults(m)}
+// New returns the store of source in tenant t (token.DefaultSource for a
+// token that names none); m maps SCIM attributes to roster fields over
+// DefaultMapping (nil: the defaults).
+func New(svc *lifecycle.Service, t *lifecycle.Tenant, source string, m Mapping) *Store {
+	return &Store{svc: svc, tenant: t, source: source, mapping: withDefaults(m)}
 }
+
+// scim is this source's resources in tx.
+func (s *Store) scim(tx store.Tx) store.SCIMResources { return tx.SCIM(s.source) }
 
 var _ server.Store = (*Store)(nil)
 
@@ -77,7 +89,7 @@ func (s *Store) put(ctx context.Context, tx store.Tx, rt string, before, res sci
 		return err
 	}
 	if rec.Name != "" {
-		other, err := tx.SCIM().ByName(ctx, rt, rec.Name)
+		other, err := s.scim(tx).ByName(ctx, rt, rec.Name)
 		switch {
 		case err == nil && other.ID != rec.ID:
 			return &server.UniquenessError{Attribute: uniqueAttr[rt]}
@@ -85,7 +97,7 @@ func (s *Store) put(ctx context.Context, tx store.Tx, rt string, before, res sci
 			return err
 		}
 	}
-	if err := tx.SCIM().Put(ctx, rec); err != nil {
+	if err := s.scim(tx).Put(ctx, rec); err != nil {
 		if errors.Is(err, store.ErrConflict) {
 			return &server.UniquenessError{Attribute: uniqueAttr[rt]}
 		}
@@ -106,14 +118,14 @@ func (s *Store) put(ctx context.Context, tx store.Tx, rt string, before, res sci
 
 func (s *Store) audit(ctx context.Context, tx store.Tx, action, rt, id, name string) error {
 	_, err := tx.Audit().Append(ctx, audit.Entry{At: s.svc.Time(), Actor: "scim", Action: "scim." + strings.ToLower(rt) + "." + action,
-		Subject: id, Data: audit.Data(map[string]string{"name": name})})
+		Subject: id, Data: audit.Data(map[string]string{"name": name, "source": s.source})})
 	return err
 }
 
 // Create implements server.Store.
 func (s *Store) Create(ctx context.Context, rt string, res scim.Resource) (scim.Resource, error) {
 	err := s.write(ctx, func(tx store.Tx) error {
-		if _, err := tx.SCIM().Get(ctx, rt, res.ID()); err == nil {
+		if _, err := s.scim(tx).Get(ctx, rt, res.ID()); err == nil {
 			return fmt.Errorf("scim %s %s: id already used", rt, res.ID())
 		}
 		return s.put(ctx, tx, rt, nil, res, "created")
@@ -128,7 +140,7 @@ func (s *Store) Create(ctx context.Context, rt string, res scim.Resource) (scim.
 func (s *Store) Get(ctx context.Context, rt, id string) (scim.Resource, error) {
 	var res scim.Resource
 	err := s.svc.Store.Read(ctx, s.tenant.ID(), func(tx store.Tx) error {
-		r, err := tx.SCIM().Get(ctx, rt, id)
+		r, err := s.scim(tx).Get(ctx, rt, id)
 		if err != nil {
 			return notFound(err)
 		}
@@ -142,7 +154,7 @@ func (s *Store) Get(ctx context.Context, rt, id string) (scim.Resource, error) {
 func (s *Store) Replace(ctx context.Context, rt, id string, fn func(old scim.Resource) (scim.Resource, error)) (scim.Resource, error) {
 	var out scim.Resource
 	err := s.write(ctx, func(tx store.Tx) error {
-		r, err := tx.SCIM().Get(ctx, rt, id)
+		r, err := s.scim(tx).Get(ctx, rt, id)
 		if err != nil {
 			return notFound(err)
 		}
@@ -171,7 +183,7 @@ func (s *Store) Replace(ctx context.Context, rt, id string, fn func(old scim.Res
 // Delete implements server.Store. Deleting a User is its person's leave.
 func (s *Store) Delete(ctx context.Context, rt, id string, check func(old scim.Resource) error) error {
 	return s.write(ctx, func(tx store.Tx) error {
-		r, err := tx.SCIM().Get(ctx, rt, id)
+		r, err := s.scim(tx).Get(ctx, rt, id)
 		if err != nil {
 			return notFound(err)
 		}
@@ -184,7 +196,7 @@ func (s *Store) Delete(ctx context.Context, rt, id string, check func(old scim.R
 				return err
 			}
 		}
-		if err := tx.SCIM().Delete(ctx, rt, id); err != nil {
+		if err := s.scim(tx).Delete(ctx, rt, id); err != nil {
 			return notFound(err)
 		}
 		switch rt {
@@ -206,7 +218,7 @@ func (s *Store) Delete(ctx context.Context, rt, id string, check func(old scim.R
 func (s *Store) List(ctx context.Context, rt string, q server.Query) ([]scim.Resource, int, error) {
 	var matches []scim.Resource
 	err := s.svc.Store.Read(ctx, s.tenant.ID(), func(tx store.Tx) error {
-		recs, err := candidates(ctx, tx, rt, q.Filter)
+		recs, err := candidates(ctx, s.scim(tx), rt, q.Filter)
 		if err != nil {
 			return err
 		}
@@ -231,7 +243,7 @@ func (s *Store) List(ctx context.Context, rt string, q server.Query) ([]scim.Res
 	return matches[lo:hi], len(matches), nil
 }
 
-func candidates(ctx context.Context, tx store.Tx, rt string, f *scim.Filter) ([]store.SCIMResource, error) {
+func candidates(ctx context.Context, sr store.SCIMResources, rt string, f *scim.Filter) ([]store.SCIMResource, error) {
 	if f != nil {
 		if eq, ok := f.Equality(); ok && !eq.MultiValued {
 			var (
@@ -240,13 +252,13 @@ func candidates(ctx context.Context, tx store.Tx, rt string, f *scim.Filter) ([]
 			)
 			switch {
 			case eq.Attr == "id":
-				r, err = tx.SCIM().Get(ctx, rt, eq.Value)
+				r, err = sr.Get(ctx, rt, eq.Value)
 			case eq.Attr == uniqueAttr[rt]:
-				r, err = tx.SCIM().ByName(ctx, rt, fold(eq.Value))
+				r, err = sr.ByName(ctx, rt, fold(eq.Value))
 			case eq.Attr == "externalId" && eq.CaseExact:
-				return tx.SCIM().ByExternalID(ctx, rt, eq.Value)
+				return sr.ByExternalID(ctx, rt, eq.Value)
 			default:
-				return tx.SCIM().List(ctx, rt)
+				return sr.List(ctx, rt)
 			}
 			if errors.Is(err, store.ErrNotFound) {
 				return nil, nil
@@ -254,43 +266,13 @@ func candidates(ctx context.Context, tx store.Tx, rt string, f *scim.Filter) ([]
 			return []store.SCIMResource{r}, err
 		}
 	}
-	return tx.SCIM().List(ctx, rt)
+	return sr.List(ctx, rt)
 }
 
 func notFound(err error) error {
 	if errors.Is(err, store.ErrNotFound) {
 		return fmt.Errorf("%w: %v", server.ErrNotFound, err)
 	}
-	return err
-}
-
-// syncPerson applies the person a User describes (or its deletion).
-func (s *Store) syncPerson(ctx context.Context, tx store.Tx, res scim.Resource, deleted bool) error {
-	p, fields, err := personOf(ctx, tx, s.mapping, res)
-	if err != nil {
-		return err
-	}
-	if deleted {
-		p.Terminated = true
-		fields = append(fields, "status")
-	} else {
-		if p.Groups, err = groupsOf(ctx, tx, res.ID()); err != nil {
-			return err
-		}
-		fields = append(fields, "groups")
-	}
-	cur, err := tx.People().Get(ctx, p.ID)
-	switch {
-	case err == nil:
-		merged := cur
-		for _, f := range fields {
-			merged.CopyField(&p, f)
-		}
-		p = merged
-	case !errors.Is(err, store.ErrNotFound):
-		return err
-	}
-	_, err = s.tenant.ApplyTx(ctx, tx, []person.Person{p}, "scim")
 	return err
 }
 
@@ -311,9 +293,9 @@ func (s *Store) syncMembers(ctx context.Context, tx store.Tx, before, after scim
 	}
 	slices.Sort(ids)
 	for _, id := range ids {
-		r, err := tx.SCIM().Get(ctx, "User", id)
+		r, err := s.scim(tx).Get(ctx, "User", id)
 		if errors.Is(err, store.ErrNotFound) {
-			continue // a member that is a group, or not (yet) a user
+			continue // a member that is a group, or not (yet) a user of this source
 		}
 		if err != nil {
 			return err
@@ -327,27 +309,6 @@ func (s *Store) syncMembers(ctx context.Context, tx store.Tx, before, after scim
 		}
 	}
 	return nil
-}
-
-// groupsOf is the sorted display names of the groups userID is a member of.
-func groupsOf(ctx context.Context, tx store.Tx, userID string) ([]string, error) {
-	gs, err := tx.SCIM().List(ctx, "Group")
-	if err != nil {
-		return nil, err
-	}
-	out := []string{}
-	for _, g := range gs {
-		res, err := decode(g)
-		if err != nil {
-			return nil, err
-		}
-		if slices.Contains(memberIDs(res), userID) {
-			name, _ := res["displayName"].(string)
-			out = append(out, name)
-		}
-	}
-	slices.Sort(out)
-	return out, nil
 }
 
 func memberIDs(g scim.Resource) []string {

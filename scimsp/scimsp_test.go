@@ -24,6 +24,7 @@ import (
 type testBundle struct {
 	ctx context.Context
 	svc *lifecycle.Service
+	tn  *lifecycle.Tenant
 	s   *scimsp.Store
 }
 
@@ -40,13 +41,22 @@ func setup(t *testing.T) *testBundle {
 	require.NoError(t, svc.CreateTenant(ctx, "acme"))
 	tn, err := svc.Tenant(lifecycle.FromConfig(cfg))
 	require.NoError(t, err)
-	return &testBundle{ctx: ctx, svc: svc, s: scimsp.New(svc, tn, nil)}
+	return &testBundle{ctx: ctx, svc: svc, tn: tn, s: scimsp.New(svc, tn, "default", nil)}
 }
 
-// Tenure's SCIM store behaves as the handler's port requires.
+// Tenure's SCIM store behaves as the handler's port requires, for the
+// default source and for a named one.
 func TestStoreConformance(t *testing.T) {
 	t.Parallel()
 	storetest.Run(t, func(t *testing.T) server.Store { return setup(t).s })
+}
+
+func TestStoreConformanceNamedSource(t *testing.T) {
+	t.Parallel()
+	storetest.Run(t, func(t *testing.T) server.Store {
+		b := setup(t)
+		return scimsp.New(b.svc, b.tn, "okta", nil)
+	})
 }
 
 func (b *testBundle) person(t *testing.T, id string) (person.Person, error) {
@@ -154,7 +164,7 @@ func TestGroupsDriveBirthrightRules(t *testing.T) {
 	require.NoError(t, svc.CreateTenant(ctx, "acme"))
 	tn, err := svc.Tenant(set)
 	require.NoError(t, err)
-	s := scimsp.New(svc, tn, nil)
+	s := scimsp.New(svc, tn, "default", nil)
 
 	_, err = s.Create(ctx, "User", user("u1", "sam@acme.example", "E7", "Sales", "", true))
 	require.NoError(t, err)
@@ -208,7 +218,7 @@ func TestMappingIsConfigurable(t *testing.T) {
 		return set
 	}())
 	require.NoError(t, err)
-	s := scimsp.New(b.svc, tn, tn.SCIMMapping())
+	s := scimsp.New(b.svc, tn, "default", tn.SCIMMapping())
 	u := user("u1", "kim@acme.example", "EMP-IGNORED", "Sales", "", true)
 	u["externalId"] = "X-42"
 	u[scim.EnterpriseUserURN].(map[string]any)["division"] = "EMEA Sales"

@@ -72,7 +72,13 @@ type Tx interface {
 	Receipts() Receipts
 	Tasks() Tasks
 	Clocks() Clocks
-	SCIM() SCIMResources
+	// SCIM is one source's SCIM resources (see SCIMResources).
+	SCIM(source string) SCIMResources
+	Findings() Findings
+	// Signals: signing keys, SSF streams and the SET outbox (signals.go).
+	SigningKeys() SigningKeys
+	Streams() Streams
+	SETs() SETs
 }
 
 // People is the tenant's roster.
@@ -241,7 +247,10 @@ type SCIMResource struct {
 	Data       json.RawMessage
 }
 
-// SCIMResources stores the tenant's SCIM resources.
+// SCIMResources stores the SCIM resources one source (an identity
+// provider, named by its token) pushed to the tenant. Each source is its
+// own namespace, as each tenant is: ids and unique names are per source,
+// and no call sees or changes another source's resources.
 type SCIMResources interface {
 	// Get returns one resource; ErrNotFound if absent.
 	Get(ctx context.Context, typ, id string) (SCIMResource, error)
@@ -250,10 +259,31 @@ type SCIMResources interface {
 	// ByExternalID returns the resources of typ with that external id.
 	ByExternalID(ctx context.Context, typ, externalID string) ([]SCIMResource, error)
 	// Put inserts or replaces a resource by (type, id); ErrConflict if
-	// another resource of the type has its Name.
+	// another resource of the type in the source has its Name.
 	Put(ctx context.Context, r SCIMResource) error
 	// Delete removes a resource; ErrNotFound if absent.
 	Delete(ctx context.Context, typ, id string) error
 	// List returns every resource of typ, in a stable order (by id).
 	List(ctx context.Context, typ string) ([]SCIMResource, error)
+}
+
+// FindingFilter selects findings; zero fields do not filter.
+type FindingFilter struct {
+	App   string
+	Class account.Class
+	// Owner keeps service accounts owned by this employeeId.
+	Owner string
+}
+
+// Findings holds what the latest reconciliation of each app found: the
+// accounts it flagged (orphans, ghosts, drift, unmanaged, service and
+// ambiguous accounts) and what was done about them.
+type Findings interface {
+	// Replace makes fs the findings of app, dropping the previous run's.
+	Replace(ctx context.Context, app string, fs []account.Finding) error
+	// List returns matching findings ordered by app, then external id.
+	List(ctx context.Context, f FindingFilter) ([]account.Finding, error)
+	// SetOwner records a service account's new owner after a transfer;
+	// false when no such service account was found.
+	SetOwner(ctx context.Context, app, externalID, owner string) (bool, error)
 }

@@ -29,7 +29,10 @@ var ErrInvalid = errors.New("invalid token")
 //
 // Format: tnr_<id>_<secret>, id 12 hex characters (public, the lookup key),
 // secret 32 random bytes base64url.
-func New(tenant string, scopes []string, description string, now time.Time) (string, Token, error) {
+//
+// A token that can reach the SCIM endpoint gets DefaultSource unless an
+// option names another.
+func New(tenant string, scopes []string, description string, now time.Time, opts ...Option) (string, Token, error) {
 	if len(scopes) == 0 {
 		return "", Token{}, errors.New("a token needs at least one scope")
 	}
@@ -51,10 +54,19 @@ func New(tenant string, scopes []string, description string, now time.Time) (str
 	sc := slices.Clone(scopes)
 	slices.Sort(sc)
 	sc = slices.Compact(sc)
-	return Prefix + id + "_" + secret, Token{
+	tok := Token{
 		ID: id, Tenant: tenant, Hash: hash(secret), Scopes: sc,
 		Description: description, CreatedAt: now.UTC(),
-	}, nil
+	}
+	if tok.reachesSCIM() {
+		tok.Source = DefaultSource
+	}
+	for _, o := range opts {
+		if err := o(&tok); err != nil {
+			return "", Token{}, err
+		}
+	}
+	return Prefix + id + "_" + secret, tok, nil
 }
 
 // Parse splits a presented token into its id and secret.

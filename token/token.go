@@ -9,11 +9,15 @@ import "time"
 type Token struct {
 	// ID is public (it is the token's prefix) and names the token in audit
 	// entries and `tenure token revoke`.
-	ID          string    `json:"id"`
-	Tenant      string    `json:"tenant"`
-	Hash        []byte    `json:"-"`
-	Scopes      []string  `json:"scopes"`
-	Description string    `json:"description,omitempty"`
-	CreatedAt   time.Time `json:"createdAt"`
-	RevokedAt   time.Time `json:"revokedAt,omitzero"`
+	ID          string   `json:"id"`
+	Tenant      string   `json:"tenant"`
+	Hash        []byte   `json:"-"`
+	Scopes      []string `json:"scopes"`
+	Description string   `json:"description,omitempty"`
+	// Source names the identity provider a SCIM token is given to; its
+	// pushes live in that source's namespace (see WithSource). Empty for
+	// tokens that cannot reach SCIM and for tokens stored before sources.
+	Source    string    `json:"source,omitempty"`
+	CreatedAt time.Time `json:"createdAt"`
+	RevokedAt time.Time `json:"revokedAt,omitzero"`
 }

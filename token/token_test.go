@@ -41,3 +41,36 @@ func TestTokenRejects(t *testing.T) {
 		require.True(t, errors.Is(err, ErrInvalid), bad)
 	}
 }
+
+func TestTokenSource(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		scopes []string
+		opts   []Option
+		want   string
+		err    string
+	}{
+		{"scim without a source is default", []string{"scim"}, nil, "default", ""},
+		{"scim with a source", []string{"scim"}, []Option{WithSource("okta")}, "okta", ""},
+		{"admin takes a source", []string{"admin"}, []Option{WithSource("entra-id")}, "entra-id", ""},
+		{"hr token has none", []string{"hr:write"}, nil, "", ""},
+		{"hr token refuses one", []string{"hr:write"}, []Option{WithSource("okta")}, "", "applies only to a token of scope scim"},
+		{"bad syntax", []string{"scim"}, []Option{WithSource("Okta_Prod")}, "", `source "Okta_Prod": use 1–63 lower-case`},
+		{"empty", []string{"scim"}, []Option{WithSource("")}, "", `source "": use`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, tok, err := New("acme", tt.scopes, "", time.Now(), tt.opts...)
+			if tt.err != "" {
+				require.ErrorContains(t, err, tt.err)
+				return
+			}
+			require.NoError(t, err)
+			require.Equal(t, tt.want, tok.Source)
+		})
+	}
+	require.Equal(t, "default", Token{}.SCIMSource(), "a token stored before sources")
+	require.Equal(t, "okta", Token{Source: "okta"}.SCIMSource())
+}

@@ -22,7 +22,8 @@ import (
 )
 
 // connectors resolves the connector of a configured app, built once per
-// app. Types with a built adapter act (scim); every other app's operations
+// app, with its session revokers beside it. Types with a built adapter act
+// (scim, okta, msgraph, google; see buildable); every other app's operations
 // become tasks for its owner, so nothing waits silently for an adapter that
 // does not exist. A connector that cannot be built (a missing secret, a
 // rejected token) is logged and its app falls back to tasks.
@@ -35,8 +36,8 @@ func (a *app) connectors(ctx context.Context, cfg *config.File) engine.Connector
 			return nil, false
 		}
 		app, ok := t.App(appID)
-		if !ok || app.Connector.Type != config.ConnectorSCIM {
-			return nil, false // LDAP (issue 7) slots in here
+		if !ok || !buildable(app.Connector.Type) {
+			return nil, false
 		}
 		mu.Lock()
 		defer mu.Unlock()
@@ -44,7 +45,7 @@ func (a *app) connectors(ctx context.Context, cfg *config.File) engine.Connector
 		if c, ok := built[key]; ok {
 			return c, c != nil
 		}
-		c, err := a.scimConnector(ctx, tenant, app)
+		c, err := a.buildConnector(ctx, tenant, app)
 		if err != nil {
 			a.log.Error("connector unavailable: its operations become tasks", "tenant", tenant, "app", appID, "err", err)
 			built[key] = nil

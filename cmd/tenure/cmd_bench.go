@@ -49,6 +49,7 @@ func (a *app) benchCmd() *cobra.Command {
 	f.IntVar(&sw.Concurrency, "concurrency", scimload.DefaultConcurrency, "requests in flight")
 	f.StringVar(&sw.SCIMMYDir, "scimmy-dir", "", "the SCIMMY server's folder (default: bench/scimmy in the working directory or a parent)")
 	c.AddCommand(scimCmd)
+	c.AddCommand(a.benchReconcileCmds()...)
 
 	var genDir string
 	gen := &cobra.Command{

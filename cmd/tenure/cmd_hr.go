@@ -113,6 +113,11 @@ than the tenant's guard allows is held for approval (tenure hr pending).`,
 				return err
 			}
 			defer closer()
+			wait, err := a.queueForReconcile(cmd.Context(), t, args[0])
+			if err != nil {
+				return err
+			}
+			defer wait()
 			res, err := t.Approve(cmd.Context(), args[0])
 			if err != nil {
 				return err

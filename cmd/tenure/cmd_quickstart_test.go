@@ -12,6 +12,7 @@ import (
 	"github.com/tenure-dev/tenure/config"
 	"github.com/tenure-dev/tenure/store"
 	"github.com/tenure-dev/tenure/store/sqlite"
+	"github.com/tenure-dev/tenure/token"
 )
 
 func TestQuickstartTellsTheWholeStory(t *testing.T) {
@@ -54,7 +55,7 @@ func TestQuickstartTellsTheWholeStory(t *testing.T) {
 	read := func(tenant string) (map[string]user, map[string][]string) {
 		users, groups := map[string]user{}, map[string][]string{}
 		require.NoError(t, st.Read(ctx, tenant, func(tx store.Tx) error {
-			us, err := tx.SCIM().List(ctx, "User")
+			us, err := tx.SCIM(token.DefaultSource).List(ctx, "User")
 			require.NoError(t, err)
 			byID := map[string]string{}
 			for _, r := range us {
@@ -64,7 +65,7 @@ func TestQuickstartTellsTheWholeStory(t *testing.T) {
 				users[u.ExternalID] = u
 				byID[u.ID] = u.ExternalID
 			}
-			gs, err := tx.SCIM().List(ctx, "Group")
+			gs, err := tx.SCIM(token.DefaultSource).List(ctx, "Group")
 			require.NoError(t, err)
 			for _, r := range gs {
 				var g struct {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -17,10 +18,11 @@ import (
 
 	"github.com/tenure-dev/tenure/httpapi"
 	"github.com/tenure-dev/tenure/lifecycle"
+	"github.com/tenure-dev/tenure/reconcile"
 )
 
 func (a *app) serveCmd() *cobra.Command {
-	var addr, logFormat string
+	var addr, logFormat, publicURL string
 	var jobTimeout, rescueAfter time.Duration
 	c := &cobra.Command{
 		Use:   "serve",
@@ -50,12 +52,24 @@ func (a *app) serveCmd() *cobra.Command {
 				}
 				tenants[t.ID()] = t
 			}
+			ln, err := net.Listen("tcp", addr)
+			if err != nil {
+				return err
+			}
+			defer ln.Close()
+			sig, err := a.newSignals(cfg, svc, cmp.Or(publicURL, "http://"+ln.Addr().String()))
+			if err != nil {
+				return err
+			}
 			a.jobTimeout, a.rescueAfter = jobTimeout, rescueAfter
 			eng, err := a.startEngine(cmd.Context(), cfg, svc, tenants)
 			if err != nil {
 				return err
 			}
 			svc.OnChange = eng.OnChange
+			svc.Enqueue = eng.Enqueue
+			go reconcile.Schedule(cmd.Context(), a.reconcileJobs(cmd.Context(), cfg, tenants), nil, log)
+			wireSignals(sig, eng, svc)
 			defer func() {
 				// Running operations finish; queued ones wait in the
 				// database for the next start. Nothing is lost.
@@ -81,10 +95,7 @@ func (a *app) serveCmd() *cobra.Command {
 					return err
 				},
 				Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}),
-			}
-			ln, err := net.Listen("tcp", addr)
-			if err != nil {
-				return err
+				Signals: sig,
 			}
 			hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 			log.Info("tenure serving", "addr", ln.Addr().String(), "tenants", len(tenants))
@@ -107,6 +118,7 @@ func (a *app) serveCmd() *cobra.Command {
 	}
 	c.Flags().StringVar(&addr, "addr", "127.0.0.1:8080", "address to listen on")
 	c.Flags().StringVar(&logFormat, "log-format", "text", "log format: text or json")
+	c.Flags().StringVar(&publicURL, "public-url", os.Getenv("TENURE_PUBLIC_URL"), "public base URL; a tenant's SET issuer is URL/t/{tenant} (default http://ADDR; env TENURE_PUBLIC_URL)")
 	c.Flags().DurationVar(&jobTimeout, "job-timeout", time.Minute, "longest one operation may run before it counts as failed (and is retried)")
 	c.Flags().DurationVar(&rescueAfter, "rescue-after", 10*time.Minute, "how long an operation may stay running before it is taken to have died with its replica and is worked again (must exceed --job-timeout)")
 	return c

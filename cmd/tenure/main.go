@@ -73,6 +73,8 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	root.AddCommand(
 		a.configCmd(), a.tenantCmd(), a.tokenCmd(), a.hrCmd(), a.planCmd(),
 		a.accountsCmd(), a.requestCmd(), a.auditCmd(), a.quickstartCmd(), a.benchCmd(), a.serveCmd(), a.applyCmd(), a.taskCmd(), a.slaCmd(), a.dbCmd(),
+		a.reconcileCmd(), a.reportCmd(),
+		a.keysCmd(),
 	)
 	return root
 }

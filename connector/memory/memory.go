@@ -6,10 +6,12 @@
 package memory
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"sync"
 
 	"github.com/tenure-dev/tenure/account"
@@ -21,13 +23,41 @@ type App struct {
 	ID string
 
 	mu       sync.Mutex
-	accounts map[string]*account.Account // by person id
+	accounts map[string]*account.Account // by key(): person id, or "ext:"+external id for an account of no person
 	sessions map[string]int              // live sessions by person id
 	calls    map[string]int              // "disable E1" → count
 	order    []string                    // every mutating call, in order
 	// fail, when set, is consulted before each mutating call.
 	fail func(call string) error
 	next int
+	// PageSize is how many accounts List returns a page (default 100).
+	PageSize int
+}
+
+// key is where an account is kept: by person, or by its own id when it
+// belongs to no person (an orphan, a service account).
+func key(acc *account.Account) string {
+	if acc.PersonID != "" {
+		return acc.PersonID
+	}
+	return "ext:" + acc.ExternalID
+}
+
+// find returns the account of s: by person id, else by the app's id.
+func (a *App) find(s connector.Subject) (*account.Account, bool) {
+	if s.PersonID != "" {
+		if acc, ok := a.accounts[s.PersonID]; ok {
+			return acc, true
+		}
+	}
+	if s.ExternalID != "" {
+		for _, acc := range a.accounts {
+			if acc.ExternalID == s.ExternalID {
+				return acc, true
+			}
+		}
+	}
+	return nil, false
 }
 
 // New makes an empty app.
@@ -48,8 +78,8 @@ func (a *App) Seed(acc account.Account, sessions int) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	acc.App = a.ID
-	a.accounts[acc.PersonID] = &acc
-	a.sessions[acc.PersonID] = sessions
+	a.accounts[key(&acc)] = &acc
+	a.sessions[key(&acc)] = sessions
 }
 
 // Calls returns how many times call was made (successful or not).
@@ -89,9 +119,9 @@ func (a *App) done(call string) { a.order = append(a.order, call) }
 func (a *App) Read(_ context.Context, s connector.Subject) (account.Account, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	acc, ok := a.accounts[s.PersonID]
+	acc, ok := a.find(s)
 	if !ok {
-		return account.Account{}, fmt.Errorf("%s: %s: %w", a.ID, s.PersonID, connector.ErrNotFound)
+		return account.Account{}, fmt.Errorf("%s: %s: %w", a.ID, cmp.Or(s.PersonID, s.ExternalID), connector.ErrNotFound)
 	}
 	out := *acc
 	out.Entitlements = slices.Clone(acc.Entitlements)
@@ -106,7 +136,14 @@ func (a *App) Ensure(_ context.Context, s connector.Subject) (account.Account, e
 	if err := a.begin(call); err != nil {
 		return account.Account{}, err
 	}
-	acc, ok := a.accounts[s.PersonID]
+	acc, ok := a.find(s)
+	if ok && acc.PersonID != s.PersonID {
+		// Adopt an account found by its id (one made on first login):
+		// it is linked to the person from now on.
+		delete(a.accounts, key(acc))
+		acc.PersonID = s.PersonID
+		a.accounts[key(acc)] = acc
+	}
 	if !ok {
 		a.next++
 		acc = &account.Account{App: a.ID, ExternalID: fmt.Sprintf("%s-%d", a.ID, a.next), PersonID: s.PersonID}
@@ -123,26 +160,29 @@ func (a *App) Ensure(_ context.Context, s connector.Subject) (account.Account, e
 
 // Disable implements connector.Connector.
 func (a *App) Disable(_ context.Context, s connector.Subject) error {
-	return a.mutate("disable "+s.PersonID, s.PersonID, func(acc *account.Account) { acc.State = account.Disabled })
+	return a.mutate("disable "+who(s), s, func(acc *account.Account) { acc.State = account.Disabled })
 }
 
 // Delete implements connector.Connector.
 func (a *App) Delete(_ context.Context, s connector.Subject) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	call := "delete " + s.PersonID
+	call := "delete " + who(s)
 	if err := a.begin(call); err != nil {
 		return err
 	}
-	delete(a.accounts, s.PersonID)
-	delete(a.sessions, s.PersonID)
+	if acc, ok := a.find(s); ok {
+		k := key(acc)
+		delete(a.accounts, k)
+		delete(a.sessions, k)
+	}
 	a.done(call)
 	return nil
 }
 
 // Grant implements connector.GroupManager.
 func (a *App) Grant(_ context.Context, s connector.Subject, ent string) error {
-	return a.mutate("grant "+s.PersonID+" "+ent, s.PersonID, func(acc *account.Account) {
+	return a.mutate("grant "+who(s)+" "+ent, s, func(acc *account.Account) {
 		if !acc.Has(ent) {
 			acc.Entitlements = append(acc.Entitlements, ent)
 		}
@@ -151,7 +191,7 @@ func (a *App) Grant(_ context.Context, s connector.Subject, ent string) error {
 
 // Revoke implements connector.GroupManager.
 func (a *App) Revoke(_ context.Context, s connector.Subject, ent string) error {
-	return a.mutate("revoke "+s.PersonID+" "+ent, s.PersonID, func(acc *account.Account) {
+	return a.mutate("revoke "+who(s)+" "+ent, s, func(acc *account.Account) {
 		acc.Entitlements = slices.DeleteFunc(acc.Entitlements, func(e string) bool { return e == ent })
 	})
 }
@@ -160,24 +200,26 @@ func (a *App) Revoke(_ context.Context, s connector.Subject, ent string) error {
 func (a *App) RevokeSessions(_ context.Context, s connector.Subject) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	call := "revoke-sessions " + s.PersonID
+	call := "revoke-sessions " + who(s)
 	if err := a.begin(call); err != nil {
 		return err
 	}
-	a.sessions[s.PersonID] = 0
+	if acc, ok := a.find(s); ok {
+		a.sessions[key(acc)] = 0
+	}
 	a.done(call)
 	return nil
 }
 
 // mutate applies f to the person's account; an absent account is fine for
 // idempotent removals (the work is already done).
-func (a *App) mutate(call, personID string, f func(*account.Account)) error {
+func (a *App) mutate(call string, s connector.Subject, f func(*account.Account)) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if err := a.begin(call); err != nil {
 		return err
 	}
-	acc, ok := a.accounts[personID]
+	acc, ok := a.find(s)
 	if !ok {
 		if call[:6] == "grant " {
 			return connector.NewPermanent(errors.New("no account to grant to"), "")
@@ -190,8 +232,67 @@ func (a *App) mutate(call, personID string, f func(*account.Account)) error {
 	return nil
 }
 
+// who names a subject in call strings: its person, else its account id.
+func who(s connector.Subject) string { return cmp.Or(s.PersonID, s.ExternalID) }
+
+// List implements connector.Lister: PageSize accounts at a time in
+// external-id order; the cursor is the offset of the next page.
+func (a *App) List(_ context.Context, cursor string) ([]account.Account, string, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	from := 0
+	if cursor != "" {
+		n, err := strconv.Atoi(cursor)
+		if err != nil || n < 0 {
+			return nil, "", connector.NewPermanent(fmt.Errorf("%s: list cursor %q is not an offset", a.ID, cursor), "")
+		}
+		from = n
+	}
+	all := make([]*account.Account, 0, len(a.accounts))
+	for _, acc := range a.accounts {
+		all = append(all, acc)
+	}
+	slices.SortFunc(all, func(x, y *account.Account) int { return cmp.Compare(x.ExternalID, y.ExternalID) })
+	size := cmp.Or(a.PageSize, 100)
+	if from >= len(all) {
+		return nil, "", nil
+	}
+	to := min(from+size, len(all))
+	page := make([]account.Account, 0, to-from)
+	for _, acc := range all[from:to] {
+		c := *acc
+		c.Entitlements = slices.Clone(acc.Entitlements)
+		page = append(page, c)
+	}
+	next := ""
+	if to < len(all) {
+		next = strconv.Itoa(to)
+	}
+	return page, next, nil
+}
+
+// TransferOwnership implements connector.OwnershipTransferer: the service
+// account's owner becomes newOwner.
+func (a *App) TransferOwnership(_ context.Context, sa account.Account, newOwner connector.Subject) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	call := "transfer " + sa.ExternalID + " " + newOwner.PersonID
+	if err := a.begin(call); err != nil {
+		return err
+	}
+	acc, ok := a.find(connector.Subject{ExternalID: sa.ExternalID})
+	if !ok {
+		return connector.NewPermanent(fmt.Errorf("%s: no service account %s", a.ID, sa.ExternalID), "")
+	}
+	acc.ServiceOwner = newOwner.PersonID
+	a.done(call)
+	return nil
+}
+
 var (
-	_ connector.Connector      = (*App)(nil)
-	_ connector.GroupManager   = (*App)(nil)
-	_ connector.SessionRevoker = (*App)(nil)
+	_ connector.Connector           = (*App)(nil)
+	_ connector.GroupManager        = (*App)(nil)
+	_ connector.SessionRevoker      = (*App)(nil)
+	_ connector.Lister              = (*App)(nil)
+	_ connector.OwnershipTransferer = (*App)(nil)
 )

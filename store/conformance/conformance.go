@@ -41,6 +41,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Receipts", receiptTests},
 		{"Clocks", clockTests},
 		{"SCIM", scimTests},
+		{"Findings", findingTests},
+		{"Signals", signalTests},
 		{"Errors", errorTests},
 		{"Isolation", isolationTests},
 	}

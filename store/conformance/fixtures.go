@@ -40,6 +40,7 @@ func fullPerson(id string) person.Person {
 		Terminated:     true,
 		Attributes:     map[string]string{"costCenter": "CC-42", "badge": "ü-✓ \"quoted\""},
 		Groups:         []string{"Engineering", "on-call \"eu\""},
+		SourceGroups:   map[string][]string{"okta": {"Engineering", "on-call \"eu\""}, "entra": {}},
 		Status:         person.Terminated,
 	}
 }
@@ -114,6 +115,7 @@ func fullToken(id, tenant string, created time.Time) token.Token {
 		Hash:        []byte{0x00, 0x01, 0xfe, 0xff, 'h', 'a', 's', 'h'},
 		Scopes:      []string{"people:read", "audit:read"},
 		Description: "CI " + id,
+		Source:      "okta-prod",
 		CreatedAt:   created,
 	}
 }

@@ -57,6 +57,15 @@ func mapJSON(m map[string]string) pgtype.Text {
 	return pgtype.Text{String: string(codec.AppendStringMap(nil, m)), Valid: true}
 }
 
+// listMapJSON encodes a map of string lists (groups by source) as a JSON
+// object, nil as NULL.
+func listMapJSON(m map[string][]string) pgtype.Text {
+	if m == nil {
+		return pgtype.Text{}
+	}
+	return pgtype.Text{String: string(codec.AppendListMap(nil, m)), Valid: true}
+}
+
 // stringsJSON encodes a []string column as a JSON array.
 func stringsJSON(s []string) pgtype.Text {
 	if s == nil {

@@ -17,7 +17,7 @@ type people struct{ tx *Tx }
 
 const personCols = `id, email, given_name, family_name, display_name, department, title,
 	location, manager_id, employment_type, start_date, start_date_ns, end_date, end_date_ns,
-	on_leave, terminated, attributes, status, groups`
+	on_leave, terminated, attributes, status, groups, source_groups`
 
 // putPeople upserts a chunk of people sent as one array per column. DISTINCT
 // ON keeps the last record of an id (ON CONFLICT may not touch a row twice
@@ -26,13 +26,13 @@ const putPeople = `INSERT INTO people (tenant, ` + personCols + `)
 	SELECT DISTINCT ON (u.id COLLATE "C") $1, u.id, u.email, u.given_name, u.family_name, u.display_name,
 		u.department, u.title, u.location, u.manager_id, u.employment_type,
 		u.start_date, u.start_date_ns, u.end_date, u.end_date_ns, u.on_leave, u.terminated,
-		u.attributes::json, u.status, u.groups::json
+		u.attributes::json, u.status, u.groups::json, u.source_groups::json
 	FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
 		$9::text[], $10::text[], $11::text[], $12::timestamptz[], $13::smallint[], $14::timestamptz[],
-		$15::smallint[], $16::boolean[], $17::boolean[], $18::text[], $19::text[], $20::text[])
+		$15::smallint[], $16::boolean[], $17::boolean[], $18::text[], $19::text[], $20::text[], $21::text[])
 		WITH ORDINALITY AS u(id, email, given_name, family_name, display_name, department, title,
 		location, manager_id, employment_type, start_date, start_date_ns, end_date, end_date_ns,
-		on_leave, terminated, attributes, status, groups, ord)
+		on_leave, terminated, attributes, status, groups, source_groups, ord)
 	ORDER BY u.id COLLATE "C", u.ord DESC
 	ON CONFLICT (tenant, id) DO UPDATE SET
 	email = excluded.email, given_name = excluded.given_name,
@@ -42,7 +42,8 @@ const putPeople = `INSERT INTO people (tenant, ` + personCols + `)
 	start_date = excluded.start_date, start_date_ns = excluded.start_date_ns,
 	end_date = excluded.end_date, end_date_ns = excluded.end_date_ns,
 	on_leave = excluded.on_leave, terminated = excluded.terminated,
-	attributes = excluded.attributes, status = excluded.status, groups = excluded.groups`
+	attributes = excluded.attributes, status = excluded.status, groups = excluded.groups,
+	source_groups = excluded.source_groups`
 
 func (p people) Get(ctx context.Context, id string) (person.Person, error) {
 	rows, err := p.tx.tx.Query(ctx, `SELECT `+personCols+` FROM people WHERE tenant = $1 AND id = $2`, p.tx.key, id)
@@ -89,7 +90,7 @@ func (p people) Put(ctx context.Context, ps ...person.Person) error {
 		c.fill(part)
 		_, err := p.tx.tx.Exec(ctx, putPeople, p.tx.key, c.id, c.email, c.givenName, c.familyName,
 			c.displayName, c.department, c.title, c.location, c.managerID, c.employmentType,
-			c.startDate, c.startNs, c.endDate, c.endNs, c.onLeave, c.terminated, c.attributes, c.status, c.groups)
+			c.startDate, c.startNs, c.endDate, c.endNs, c.onLeave, c.terminated, c.attributes, c.status, c.groups, c.sourceGroups)
 		if err != nil {
 			return translate(err, "put people")
 		}
@@ -126,7 +127,7 @@ func (p people) isFirstImport(ctx context.Context, ps []person.Person) (bool, er
 
 var personCopyCols = []string{"tenant", "id", "email", "given_name", "family_name", "display_name",
 	"department", "title", "location", "manager_id", "employment_type", "start_date", "start_date_ns",
-	"end_date", "end_date_ns", "on_leave", "terminated", "attributes", "status", "groups"}
+	"end_date", "end_date_ns", "on_leave", "terminated", "attributes", "status", "groups", "source_groups"}
 
 // copyIn copies people known to be new.
 func (p people) copyIn(ctx context.Context, ps []person.Person) error {
@@ -135,7 +136,8 @@ func (p people) copyIn(ctx context.Context, ps []person.Person) error {
 		return append(dst, p.tx.key, q.ID, q.Email, q.GivenName, q.FamilyName, q.DisplayName,
 			q.Department, q.Title, q.Location, q.ManagerID, q.EmploymentType,
 			nullTime(q.StartDate), nanos(q.StartDate), nullTime(q.EndDate), nanos(q.EndDate),
-			q.OnLeave, q.Terminated, mapJSON(q.Attributes), string(q.Status), stringsJSON(q.Groups)), nil
+			q.OnLeave, q.Terminated, mapJSON(q.Attributes), string(q.Status), stringsJSON(q.Groups),
+			listMapJSON(q.SourceGroups)), nil
 	})
 }
 
@@ -148,6 +150,7 @@ type personColumns struct {
 	startNs, endNs      []int16
 	onLeave, terminated []bool
 	attributes, groups  []pgtype.Text
+	sourceGroups        []pgtype.Text
 }
 
 func (c *personColumns) fill(ps []person.Person) {
@@ -161,6 +164,7 @@ func (c *personColumns) fill(ps []person.Person) {
 	c.startNs, c.endNs = make([]int16, n), make([]int16, n)
 	c.onLeave, c.terminated = make([]bool, n), make([]bool, n)
 	c.attributes, c.groups = make([]pgtype.Text, n), make([]pgtype.Text, n)
+	c.sourceGroups = make([]pgtype.Text, n)
 	for i := range ps {
 		q := &ps[i]
 		c.id[i], c.email[i], c.givenName[i], c.familyName[i] = q.ID, q.Email, q.GivenName, q.FamilyName
@@ -170,6 +174,7 @@ func (c *personColumns) fill(ps []person.Person) {
 		c.endDate[i], c.endNs[i] = nullTime(q.EndDate), nanos(q.EndDate)
 		c.onLeave[i], c.terminated[i] = q.OnLeave, q.Terminated
 		c.attributes[i], c.groups[i] = mapJSON(q.Attributes), stringsJSON(q.Groups)
+		c.sourceGroups[i] = listMapJSON(q.SourceGroups)
 	}
 }
 
@@ -199,12 +204,13 @@ func scanPeople(rows pgx.Rows) ([]person.Person, error) {
 		startNs, endNs int16
 		status         string
 		attrs, groups  jsonText
+		srcGroups      jsonText
 	)
 	for rows.Next() {
 		q := ps.Next()
 		if err := rows.Scan(&q.ID, &q.Email, &q.GivenName, &q.FamilyName, &q.DisplayName,
 			&q.Department, &q.Title, &q.Location, &q.ManagerID, &q.EmploymentType,
-			&start, &startNs, &end, &endNs, &q.OnLeave, &q.Terminated, &attrs, &status, &groups); err != nil {
+			&start, &startNs, &end, &endNs, &q.OnLeave, &q.Terminated, &attrs, &status, &groups, &srcGroups); err != nil {
 			return nil, err
 		}
 		q.StartDate, q.EndDate = joinTime(start, startNs), joinTime(end, endNs)
@@ -215,6 +221,9 @@ func scanPeople(rows pgx.Rows) ([]person.Person, error) {
 		q.Status = person.Status(status)
 		if err := fromJSON(groups, &q.Groups); err != nil {
 			return nil, fmt.Errorf("person %q groups: %w", q.ID, err)
+		}
+		if err := fromJSON(srcGroups, &q.SourceGroups); err != nil {
+			return nil, fmt.Errorf("person %q source groups: %w", q.ID, err)
 		}
 	}
 	if err := rows.Err(); err != nil {

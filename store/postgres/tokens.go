@@ -17,7 +17,7 @@ import (
 // tenant, so one tenant's token is "not found" to another.
 type tokens struct{ tx *Tx }
 
-const tokenCols = `id, hash, scopes, description, created_at, created_at_ns, revoked_at, revoked_at_ns`
+const tokenCols = `id, hash, scopes, description, created_at, created_at_ns, revoked_at, revoked_at_ns, source`
 
 // Create stores t under the Tx's tenant; an empty t.Tenant means that one,
 // and any other is refused rather than filed under the wrong tenant. An id
@@ -35,9 +35,9 @@ func (k tokens) Create(ctx context.Context, t token.Token) error {
 		hash = []byte{} // the column is NOT NULL; pgx sends nil as NULL
 	}
 	tag, err := k.tx.tx.Exec(ctx, `INSERT INTO tokens (tenant, `+tokenCols+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING`,
 		k.tx.key, t.ID, hash, stringsJSON(t.Scopes), t.Description,
-		t.CreatedAt, nanos(t.CreatedAt), nullTime(t.RevokedAt), nanos(t.RevokedAt))
+		t.CreatedAt, nanos(t.CreatedAt), nullTime(t.RevokedAt), nanos(t.RevokedAt), t.Source)
 	switch {
 	case err != nil:
 		return translate(err, "create token %q", t.ID)
@@ -103,7 +103,7 @@ func scanTokens(rows pgx.Rows, tenant string) ([]token.Token, error) {
 		)
 		t.Tenant = tenant
 		if err := rows.Scan(&t.ID, &t.Hash, &scopes, &t.Description, &created, &createdNs,
-			&revoked, &revokNs); err != nil {
+			&revoked, &revokNs, &t.Source); err != nil {
 			return nil, err
 		}
 		if err := fromJSON(scopes, &t.Scopes); err != nil {

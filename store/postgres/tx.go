@@ -79,8 +79,8 @@ func (tx *Tx) Tasks() store.Tasks { return tasks{tx} }
 // Clocks holds the tenant's leaver clocks.
 func (tx *Tx) Clocks() store.Clocks { return clocks{tx} }
 
-// SCIM holds the tenant's SCIM resources.
-func (tx *Tx) SCIM() store.SCIMResources { return scimResources{tx} }
+// SCIM holds the SCIM resources source pushed to the tenant.
+func (tx *Tx) SCIM(source string) store.SCIMResources { return scimResources{tx, source} }
 
 // begin looks up the tenant's key; it fails with an error matching
 // store.ErrNoTenant and store.ErrNotFound when the tenant was never created.

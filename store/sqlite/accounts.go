@@ -43,9 +43,18 @@ func (a accounts) List(ctx context.Context, app string) ([]account.Account, erro
 }
 
 // ByPerson returns one person's accounts across apps (index accounts_person).
+// The partial index leaves out unlinked accounts, and SQLite uses it only
+// when the query's text implies person_id != ” (a bound value does not);
+// INDEXED BY keeps the planner from walking the primary key instead to
+// save the sort, which scanned every account of the tenant per lookup.
 func (a accounts) ByPerson(ctx context.Context, personID string) ([]account.Account, error) {
-	rows, err := a.tx.query(ctx, `SELECT `+accountCols+` FROM accounts WHERE tenant = ? AND person_id = ?
-		ORDER BY app, external_id`, a.tx.key, personID)
+	query := `SELECT ` + accountCols + ` FROM accounts INDEXED BY accounts_person
+		WHERE tenant = ? AND person_id = ? AND person_id != '' ORDER BY app, external_id`
+	if personID == "" {
+		query = `SELECT ` + accountCols + ` FROM accounts WHERE tenant = ? AND person_id = ?
+			ORDER BY app, external_id`
+	}
+	rows, err := a.tx.query(ctx, query, a.tx.key, personID)
 	if err != nil {
 		return nil, fmt.Errorf("accounts of %q: %w", personID, err)
 	}

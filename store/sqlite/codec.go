@@ -108,6 +108,15 @@ func mapJSON(m map[string]string) any {
 	return string(codec.AppendStringMap(nil, m))
 }
 
+// listMapJSON encodes a map of string lists (groups by source) as a JSON
+// object, nil as NULL.
+func listMapJSON(m map[string][]string) any {
+	if m == nil {
+		return nil
+	}
+	return string(codec.AppendListMap(nil, m))
+}
+
 // stringsJSON encodes a []string column as a JSON array.
 func stringsJSON(s []string) any {
 	if s == nil {

@@ -15,11 +15,11 @@ type people struct{ tx *Tx }
 
 const personCols = `id, email, given_name, family_name, display_name, department, title,
 	location, manager_id, employment_type, start_date, end_date, on_leave, terminated,
-	attributes, status, groups`
+	attributes, status, groups, source_groups`
 
 // putPeople upserts by (tenant, id). ON CONFLICT … DO UPDATE rather than
 // INSERT OR REPLACE: a replace deletes and reinserts the row.
-var putPeople = newInsert(`INSERT INTO people (tenant, `+personCols+`) VALUES `, 18, `
+var putPeople = newInsert(`INSERT INTO people (tenant, `+personCols+`) VALUES `, 19, `
 	ON CONFLICT (tenant, id) DO UPDATE SET
 	email = excluded.email, given_name = excluded.given_name,
 	family_name = excluded.family_name, display_name = excluded.display_name,
@@ -27,7 +27,8 @@ var putPeople = newInsert(`INSERT INTO people (tenant, `+personCols+`) VALUES `,
 	manager_id = excluded.manager_id, employment_type = excluded.employment_type,
 	start_date = excluded.start_date, end_date = excluded.end_date,
 	on_leave = excluded.on_leave, terminated = excluded.terminated,
-	attributes = excluded.attributes, status = excluded.status, groups = excluded.groups`)
+	attributes = excluded.attributes, status = excluded.status, groups = excluded.groups,
+	source_groups = excluded.source_groups`)
 
 func (p people) Get(ctx context.Context, id string) (person.Person, error) {
 	rows, err := p.tx.query(ctx, `SELECT `+personCols+` FROM people WHERE tenant = ? AND id = ?`, p.tx.key, id)
@@ -66,7 +67,7 @@ func (p people) Put(ctx context.Context, ps ...person.Person) error {
 		return append(dst, p.tx.key, q.ID, q.Email, q.GivenName, q.FamilyName, q.DisplayName,
 			q.Department, q.Title, q.Location, q.ManagerID, q.EmploymentType,
 			nullTime(q.StartDate), nullTime(q.EndDate), boolInt(q.OnLeave), boolInt(q.Terminated),
-			mapJSON(q.Attributes), string(q.Status), stringsJSON(q.Groups)), nil
+			mapJSON(q.Attributes), string(q.Status), stringsJSON(q.Groups), listMapJSON(q.SourceGroups)), nil
 	})
 	return translate(err, "put people")
 }
@@ -93,14 +94,14 @@ func scanPeople(rows *sql.Rows) ([]person.Person, error) {
 	var (
 		ps                codec.Blocks[person.Person]
 		start, end, attrs sql.NullString
-		groups            sql.NullString
+		groups, srcGroups sql.NullString
 		status            string
 	)
 	for rows.Next() {
 		q := ps.Next()
 		if err := rows.Scan(&q.ID, &q.Email, &q.GivenName, &q.FamilyName, &q.DisplayName,
 			&q.Department, &q.Title, &q.Location, &q.ManagerID, &q.EmploymentType,
-			&start, &end, &q.OnLeave, &q.Terminated, &attrs, &status, &groups); err != nil {
+			&start, &end, &q.OnLeave, &q.Terminated, &attrs, &status, &groups, &srcGroups); err != nil {
 			return nil, err
 		}
 		var err error
@@ -116,6 +117,9 @@ func scanPeople(rows *sql.Rows) ([]person.Person, error) {
 		q.Status = person.Status(status)
 		if err := fromJSON(groups, &q.Groups); err != nil {
 			return nil, fmt.Errorf("person %q groups: %w", q.ID, err)
+		}
+		if err := fromJSON(srcGroups, &q.SourceGroups); err != nil {
+			return nil, fmt.Errorf("person %q source groups: %w", q.ID, err)
 		}
 	}
 	if err := rows.Err(); err != nil {

@@ -8,13 +8,18 @@ import (
 	"github.com/tenure-dev/tenure/store"
 )
 
-// scimResources implements store.SCIMResources.
-type scimResources struct{ tx *Tx }
+// scimResources implements store.SCIMResources for one source: every
+// statement filters by (tenant, source), as the port's namespace.
+type scimResources struct {
+	tx     *Tx
+	source string
+}
 
 const scimCols = `type, id, name, external_id, data`
 
 func (s scimResources) one(ctx context.Context, what, q string, args ...any) (store.SCIMResource, error) {
-	rows, err := s.tx.query(ctx, `SELECT `+scimCols+` FROM scim_resources WHERE tenant = ? AND `+q, append([]any{s.tx.key}, args...)...)
+	rows, err := s.tx.query(ctx, `SELECT `+scimCols+` FROM scim_resources WHERE tenant = ? AND source = ? AND `+q,
+		append([]any{s.tx.key, s.source}, args...)...)
 	if err != nil {
 		return store.SCIMResource{}, fmt.Errorf("scim %s: %w", what, err)
 	}
@@ -37,8 +42,8 @@ func (s scimResources) ByName(ctx context.Context, typ, name string) (store.SCIM
 }
 
 func (s scimResources) ByExternalID(ctx context.Context, typ, ext string) ([]store.SCIMResource, error) {
-	rows, err := s.tx.query(ctx, `SELECT `+scimCols+` FROM scim_resources WHERE tenant = ? AND type = ? AND external_id = ?
-		ORDER BY id`, s.tx.key, typ, ext)
+	rows, err := s.tx.query(ctx, `SELECT `+scimCols+` FROM scim_resources WHERE tenant = ? AND source = ? AND type = ?
+		AND external_id = ? ORDER BY id`, s.tx.key, s.source, typ, ext)
 	if err != nil {
 		return nil, fmt.Errorf("scim by external id: %w", err)
 	}
@@ -49,9 +54,9 @@ func (s scimResources) Put(ctx context.Context, r store.SCIMResource) error {
 	if err := s.tx.writable("put scim resource"); err != nil {
 		return err
 	}
-	_, err := s.tx.exec(ctx, `INSERT INTO scim_resources (tenant, `+scimCols+`) VALUES (?, ?, ?, ?, ?, ?)
-		ON CONFLICT (tenant, type, id) DO UPDATE SET name = excluded.name, external_id = excluded.external_id,
-		data = excluded.data`, s.tx.key, r.Type, r.ID, r.Name, r.ExternalID, string(r.Data))
+	_, err := s.tx.exec(ctx, `INSERT INTO scim_resources (tenant, source, `+scimCols+`) VALUES (?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (tenant, source, type, id) DO UPDATE SET name = excluded.name, external_id = excluded.external_id,
+		data = excluded.data`, s.tx.key, s.source, r.Type, r.ID, r.Name, r.ExternalID, string(r.Data))
 	return translate(err, "put scim %s %s", r.Type, r.ID)
 }
 
@@ -59,7 +64,8 @@ func (s scimResources) Delete(ctx context.Context, typ, id string) error {
 	if err := s.tx.writable("delete scim resource"); err != nil {
 		return err
 	}
-	ok, err := s.tx.execAffected(ctx, `DELETE FROM scim_resources WHERE tenant = ? AND type = ? AND id = ?`, s.tx.key, typ, id)
+	ok, err := s.tx.execAffected(ctx, `DELETE FROM scim_resources WHERE tenant = ? AND source = ? AND type = ? AND id = ?`,
+		s.tx.key, s.source, typ, id)
 	if err != nil {
 		return translate(err, "delete scim %s %s", typ, id)
 	}
@@ -70,7 +76,8 @@ func (s scimResources) Delete(ctx context.Context, typ, id string) error {
 }
 
 func (s scimResources) List(ctx context.Context, typ string) ([]store.SCIMResource, error) {
-	rows, err := s.tx.query(ctx, `SELECT `+scimCols+` FROM scim_resources WHERE tenant = ? AND type = ? ORDER BY id`, s.tx.key, typ)
+	rows, err := s.tx.query(ctx, `SELECT `+scimCols+` FROM scim_resources WHERE tenant = ? AND source = ? AND type = ? ORDER BY id`,
+		s.tx.key, s.source, typ)
 	if err != nil {
 		return nil, fmt.Errorf("list scim %s: %w", typ, err)
 	}

@@ -15,7 +15,7 @@ import (
 // tenant, so one tenant's token is "not found" to another.
 type tokens struct{ tx *Tx }
 
-const tokenCols = `id, hash, scopes, description, created_at, revoked_at`
+const tokenCols = `id, hash, scopes, description, created_at, revoked_at, source`
 
 // Create stores t under the Tx's tenant; an empty t.Tenant means that one,
 // and any other is refused rather than filed under the wrong tenant.
@@ -26,8 +26,8 @@ func (k tokens) Create(ctx context.Context, t token.Token) error {
 	if t.Tenant != "" && t.Tenant != k.tx.tenant {
 		return fmt.Errorf("create token %q: belongs to tenant %q, not %q", t.ID, t.Tenant, k.tx.tenant)
 	}
-	_, err := k.tx.exec(ctx, `INSERT INTO tokens (tenant, `+tokenCols+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		k.tx.key, t.ID, t.Hash, stringsJSON(t.Scopes), t.Description, fmtTime(t.CreatedAt), nullTime(t.RevokedAt))
+	_, err := k.tx.exec(ctx, `INSERT INTO tokens (tenant, `+tokenCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		k.tx.key, t.ID, t.Hash, stringsJSON(t.Scopes), t.Description, fmtTime(t.CreatedAt), nullTime(t.RevokedAt), t.Source)
 	return translate(err, "create token %q", t.ID)
 }
 
@@ -84,7 +84,7 @@ func scanTokens(rows *sql.Rows, tenant string) ([]token.Token, error) {
 			scopes, created, revoked sql.NullString
 		)
 		t.Tenant = tenant
-		if err := rows.Scan(&t.ID, &t.Hash, &scopes, &t.Description, &created, &revoked); err != nil {
+		if err := rows.Scan(&t.ID, &t.Hash, &scopes, &t.Description, &created, &revoked, &t.Source); err != nil {
 			return nil, err
 		}
 		if err := fromJSON(scopes, &t.Scopes); err != nil {
