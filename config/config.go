@@ -234,6 +234,30 @@ type Connector struct {
 	IdP IdPConnector `yaml:",inline"`
 	// LDAP holds the ldap keys (connectors_ldap.go).
 	LDAP LDAPConnector `yaml:",inline"`
+	// Auth, for scim, authenticates with OAuth 2.0 client credentials or
+	// HTTP basic instead of a bearer token (connectors_scim.go). Nil (or
+	// type bearer) means the bearer token of TokenEnv or TokenFile.
+	Auth *ConnectorAuth `yaml:"auth"`
+	// Concurrency caps the requests in flight to the app; 0 means the
+	// connector's default (4). Lower it for an app that cannot take many.
+	Concurrency int `yaml:"concurrency"`
+	// RateLimit caps the requests per second to the app, with a burst of
+	// one second's worth; 0 means no limit. Set it below the app's
+	// documented limit rather than learning it from 429s.
+	RateLimit float64 `yaml:"rate_limit"`
+	// Mapping, for scim, maps SCIM User attributes (core names such as
+	// title, sub-attributes such as name.formatted, or extension attributes
+	// qualified by their schema URN) to templates over the person: either
+	// person.FIELD, or text with {person.FIELD} placeholders. FIELD is one
+	// of employeeId, email, userName, givenName, familyName, displayName,
+	// department, title, managerId. Nil maps the built-ins only (userName,
+	// externalId, name, displayName, emails, active).
+	Mapping map[string]string `yaml:"mapping"`
+	// AllowLoopback lets a scim URL point at this machine (localhost,
+	// 127.0.0.0/8, ::1), which is refused by default so that a config
+	// cannot aim a token and requests at Tenure's own host. The quickstart's
+	// sandbox apps, served by Tenure itself on loopback, set it.
+	AllowLoopback bool `yaml:"allow_loopback"`
 }
 
 // Role bundles app access under one name.

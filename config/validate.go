@@ -4,13 +4,16 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"math"
 	"net/mail"
+	"net/netip"
 	"net/url"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 
+	scimconn "github.com/tenure-dev/tenure/connector/scim"
 	"github.com/tenure-dev/tenure/person"
 	"github.com/tenure-dev/tenure/policy"
 )
@@ -382,15 +385,27 @@ func (v *validator) connector(c *Connector, p string) {
 				v.at(p+"."+f.key, "not used by a manual connector: its changes become tasks for the app's owner")
 			}
 		}
+		if c.AllowLoopback {
+			v.at(p+".allow_loopback", "not used by a manual connector: its changes become tasks for the app's owner")
+		}
 	default:
 		v.url(c, p+".url")
 		if c.Type == ConnectorLDAP {
 			v.ldap(c, p)
 		}
-		if c.Type == ConnectorSCIM && c.TokenEnv == "" && c.TokenFile == "" {
+		bearer := c.Auth == nil || c.Auth.Type == AuthBearer
+		if c.Type == ConnectorSCIM && bearer && c.TokenEnv == "" && c.TokenFile == "" {
 			v.at(p+".token_env", "required for scim: the environment variable holding the bearer token (or set token_file)")
 		}
+		if !bearer && c.Type == ConnectorSCIM {
+			for _, f := range []struct{ key, val string }{{"token_env", c.TokenEnv}, {"token_file", c.TokenFile}} {
+				if f.val != "" {
+					v.at(p+"."+f.key, "not used with auth type %s", c.Auth.Type)
+				}
+			}
+		}
 	}
+	v.scimOptions(c, p)
 
 	if !isIdP(c.Type) {
 		v.idpUnused(c, p)
@@ -461,4 +476,110 @@ func condenseCEL(err error) string {
 		msg += "; known fields: person." + strings.Join(sortedKeys(policy.Fields), ", person.")
 	}
 	return msg
+}
+
+// scimOptions checks the keys only a scim connector uses: auth,
+// concurrency, rate_limit and mapping.
+func (v *validator) scimOptions(c *Connector, p string) {
+	scim := c.Type == ConnectorSCIM
+	for _, f := range []struct {
+		key string
+		set bool
+	}{{"auth", c.Auth != nil}, {"concurrency", c.Concurrency != 0}, {"rate_limit", c.RateLimit != 0}, {"mapping", c.Mapping != nil}} {
+		if f.set && !scim && c.Type != "" {
+			v.at(p+"."+f.key, "only used by a scim connector")
+		}
+	}
+	if c.Concurrency < 0 {
+		v.at(p+".concurrency", "must not be negative, got %d (0 means the connector's default, 4)", c.Concurrency)
+	}
+	if c.RateLimit < 0 || math.IsNaN(c.RateLimit) || math.IsInf(c.RateLimit, 0) {
+		v.at(p+".rate_limit", "must be a positive number of requests per second, or 0 for no limit, got %v", c.RateLimit)
+	}
+	for _, pr := range scimconn.CheckMapping(c.Mapping, "") {
+		v.at(joinKey(p+".mapping", pr.Attr), "%s", pr.Msg)
+	}
+	if c.Auth != nil && scim {
+		v.auth(c.Auth, p+".auth", c.AllowLoopback)
+	}
+}
+
+// auth checks a connector's auth block: the keys its type needs, none it
+// does not use, and secrets only by reference.
+func (v *validator) auth(a *ConnectorAuth, p string, allowLoopback bool) {
+	uses := map[string][]string{
+		AuthBearer: nil,
+		AuthOAuth2: {"token_url", "client_id", "client_secret_env", "client_secret_file", "scopes"},
+		AuthBasic:  {"username", "password_env", "password_file"},
+	}
+	switch {
+	case a.Type == "":
+		v.at(p+".type", "required (one of %s)", strings.Join(AuthTypes, ", "))
+		return
+	case !slices.Contains(AuthTypes, a.Type):
+		v.at(p+".type", "unknown auth type %q (known: %s)", a.Type, strings.Join(AuthTypes, ", "))
+		return
+	}
+	for _, f := range []struct {
+		key string
+		set bool
+	}{
+		{"token_url", a.TokenURL != ""}, {"client_id", a.ClientID != ""}, {"client_secret_env", a.ClientSecretEnv != ""},
+		{"client_secret_file", a.ClientSecretFile != ""}, {"scopes", a.Scopes != nil}, {"username", a.Username != ""},
+		{"password_env", a.PasswordEnv != ""}, {"password_file", a.PasswordFile != ""},
+	} {
+		if f.set && !slices.Contains(uses[a.Type], f.key) {
+			v.at(p+"."+f.key, "not used by auth type %s", a.Type)
+		}
+	}
+	secretRef := func(what, envKey, env, fileKey, file string) {
+		switch {
+		case env == "" && file == "":
+			v.at(p+"."+envKey, "required for auth type %s: the environment variable holding the %s (or set %s)", a.Type, what, fileKey)
+		case env != "" && file != "":
+			v.at(p+"."+fileKey, "give %s or %s, not both", envKey, fileKey)
+		case env != "" && !envPattern.MatchString(env):
+			v.at(p+"."+envKey, "%q is not an environment variable name: %s names the variable that holds the %s, never the %s itself", env, envKey, what, what)
+		case file != "" && strings.TrimSpace(file) == "":
+			v.at(p+"."+fileKey, "blank file name")
+		}
+	}
+	switch a.Type {
+	case AuthOAuth2:
+		if a.TokenURL == "" {
+			v.at(p+".token_url", "required for auth type oauth2: the authorization server's token endpoint (https://…)")
+		} else if u, err := url.Parse(a.TokenURL); err != nil || u.Scheme != "https" && u.Scheme != "http" || u.Host == "" {
+			v.at(p+".token_url", "%q is not an absolute https:// URL", a.TokenURL)
+		} else if u.User != nil {
+			v.at(p+".token_url", "credentials do not belong in the URL: use client_id and client_secret_env or client_secret_file")
+		} else if u.Scheme == "http" && !(allowLoopback && loopbackHost(u.Hostname())) {
+			v.at(p+".token_url", "%q: the client secret is sent only over https (http only on this machine, with allow_loopback)", a.TokenURL)
+		}
+		if a.ClientID == "" {
+			v.at(p+".client_id", "required for auth type oauth2")
+		}
+		secretRef("client secret", "client_secret_env", a.ClientSecretEnv, "client_secret_file", a.ClientSecretFile)
+		for i, s := range a.Scopes {
+			if s == "" || strings.ContainsAny(s, " \t\"\\") {
+				v.at(p+".scopes["+strconv.Itoa(i)+"]", "%q is not a scope: one word, no spaces, quotes or backslashes", s)
+			}
+		}
+	case AuthBasic:
+		if a.Username == "" {
+			v.at(p+".username", "required for auth type basic")
+		} else if strings.Contains(a.Username, ":") {
+			v.at(p+".username", "must not contain a colon (RFC 7617)")
+		}
+		secretRef("password", "password_env", a.PasswordEnv, "password_file", a.PasswordFile)
+	}
+}
+
+// loopbackHost reports whether host names this machine: localhost or a
+// loopback IP literal (no DNS lookup).
+func loopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.Unmap().IsLoopback()
 }

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
+	"strings"
 	"sync"
 	"time"
 )
@@ -66,4 +67,57 @@ func (f *FaultProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	default:
 		f.proxy.ServeHTTP(w, r)
 	}
+}
+
+// FailWrites forwards to a SCIM server and, once armed, fails the next n
+// writes (POST, PUT, PATCH, DELETE) to /Users: alternately 500 and a
+// dropped connection, both retried by the queue. Reads and group writes
+// pass, so each failure is a failed attempt at changing an account.
+type FailWrites struct {
+	// OnFault, when set, runs at each injected fault (tests advance an
+	// injected clock by the time a real retry would cost).
+	OnFault func()
+
+	proxy    *httputil.ReverseProxy
+	mu       sync.Mutex
+	left     int
+	injected int
+}
+
+// NewFailWrites proxies to target, unarmed.
+func NewFailWrites(target *url.URL) *FailWrites {
+	return &FailWrites{proxy: httputil.NewSingleHostReverseProxy(target)}
+}
+
+// Arm makes the next n writes fail.
+func (f *FailWrites) Arm(n int) { f.mu.Lock(); f.left = n; f.mu.Unlock() }
+
+// Injected is how many faults were injected.
+func (f *FailWrites) Injected() int { f.mu.Lock(); defer f.mu.Unlock(); return f.injected }
+
+func (f *FailWrites) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	fault := r.Method != http.MethodGet && strings.Contains(r.URL.Path, "/Users") && f.left > 0
+	if fault {
+		f.left--
+		f.injected++
+	}
+	n := f.injected
+	f.mu.Unlock()
+	if !fault {
+		f.proxy.ServeHTTP(w, r)
+		return
+	}
+	if f.OnFault != nil {
+		f.OnFault()
+	}
+	if n%2 == 0 {
+		if hj, ok := w.(http.Hijacker); ok {
+			if c, _, err := hj.Hijack(); err == nil {
+				_ = c.Close()
+				return
+			}
+		}
+	}
+	http.Error(w, `{"detail":"boom"}`, http.StatusInternalServerError)
 }

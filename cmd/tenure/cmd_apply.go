@@ -56,44 +56,81 @@ func (a *app) connectors(ctx context.Context, cfg *config.File) engine.Connector
 	}
 }
 
-// scimConnector builds an app's SCIM connector. The token comes only from
-// the environment variable or file the config names.
+// scimConnector builds an app's SCIM connector. Credentials come only
+// from the environment variables or files the config names.
 func (a *app) scimConnector(ctx context.Context, tenant string, app *config.App) (connector.Connector, error) {
-	tok, err := secret(app.Connector.TokenEnv, app.Connector.TokenFile)
+	cc := app.Connector
+	cfg := scimconn.Config{
+		BaseURL:       cc.URL,
+		Timeout:       cc.Timeout.Duration,
+		MaxConcurrent: cc.Concurrency,
+		RatePerSecond: cc.RateLimit,
+		Mapping:       cc.Mapping,
+		// Loopback targets are refused unless the app's config (the
+		// quickstart's sandbox) or the process environment (tests) asks.
+		AllowLoopback: cc.AllowLoopback || os.Getenv("TENURE_ALLOW_LOOPBACK_TARGETS") == "1",
+		Logger:        a.log.With("tenant", tenant, "app", app.ID),
+	}
+	auth, err := scimAuth(cc)
 	if err != nil {
 		return nil, err
 	}
-	return scimconn.New(ctx, scimconn.Config{
-		BaseURL: app.Connector.URL,
-		Token:   tok,
-		Timeout: app.Connector.Timeout.Duration,
-		// Loopback targets are refused unless a test or a local setup asks.
-		AllowLoopback: os.Getenv("TENURE_ALLOW_LOOPBACK_TARGETS") == "1",
-		Logger:        a.log.With("tenant", tenant, "app", app.ID),
-	})
+	if auth == nil {
+		if cfg.Token, err = secret(cc.TokenEnv, cc.TokenFile); err != nil {
+			return nil, err
+		}
+	}
+	cfg.Auth = auth
+	return scimconn.New(ctx, cfg)
 }
 
-// secret reads a credential by reference: an environment variable or a file.
-func secret(env, file string) (string, error) {
+// scimAuth resolves an auth block's secrets; nil for a bearer token.
+func scimAuth(cc config.Connector) (scimconn.Auth, error) {
+	if cc.Auth == nil {
+		return nil, nil
+	}
+	switch au := cc.Auth; au.Type {
+	case config.AuthOAuth2:
+		s, err := secretRef("client_secret", au.ClientSecretEnv, au.ClientSecretFile)
+		if err != nil {
+			return nil, err
+		}
+		return &scimconn.OAuth2{TokenURL: au.TokenURL, ClientID: au.ClientID, ClientSecret: s, Scopes: au.Scopes}, nil
+	case config.AuthBasic:
+		s, err := secretRef("password", au.PasswordEnv, au.PasswordFile)
+		if err != nil {
+			return nil, err
+		}
+		return scimconn.Basic{Username: au.Username, Password: s}, nil
+	}
+	return nil, nil
+}
+
+// secret reads a token by reference: token_env or token_file.
+func secret(env, file string) (string, error) { return secretRef("token", env, file) }
+
+// secretRef reads a credential by reference: an environment variable or
+// a file (key names the config keys, KEY_env and KEY_file, in errors).
+func secretRef(key, env, file string) (string, error) {
 	switch {
 	case env != "":
 		v := os.Getenv(env)
 		if v == "" {
-			return "", fmt.Errorf("environment variable %s (token_env) is empty or unset", env)
+			return "", fmt.Errorf("environment variable %s (%s_env) is empty or unset", env, key)
 		}
 		return v, nil
 	case file != "":
 		b, err := os.ReadFile(file)
 		if err != nil {
-			return "", fmt.Errorf("token_file: %w", err)
+			return "", fmt.Errorf("%s_file: %w", key, err)
 		}
 		v := strings.TrimSpace(string(b))
 		if v == "" {
-			return "", fmt.Errorf("token_file %s is empty", file)
+			return "", fmt.Errorf("%s_file %s is empty", key, file)
 		}
 		return v, nil
 	}
-	return "", fmt.Errorf("no token_env or token_file")
+	return "", fmt.Errorf("no %s_env or %s_file", key, key)
 }
 
 // startEngine builds and starts the queue workers on the store's database.

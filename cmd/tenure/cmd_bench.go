@@ -74,6 +74,33 @@ func (a *app) benchCmd() *cobra.Command {
 	}
 	queue.Flags().IntVar(&queueOps, "ops", 5000, "leaver operations for the throughput run")
 	c.AddCommand(queue)
+	var apps, single, mass, joiners, workers, joinN int
+	leaver := &cobra.Command{
+		Use:   "leaver",
+		Short: "Time to revoke over SCIM: HR event → verified removal in 10 apps, single leavers and 1,000 at once behind queued joiner work",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return withDir(func(dir string) (bench.Result, error) {
+				return bench.Leaver(cmd.Context(), dir, apps, single, mass, joiners, workers)
+			})(cmd, args)
+		},
+	}
+	leaver.Flags().IntVar(&apps, "apps", 10, "SCIM apps every person has an account in")
+	leaver.Flags().IntVar(&single, "single", 50, "single leavers, one after another on an idle engine")
+	leaver.Flags().IntVar(&mass, "mass", 1000, "leavers in one HR batch")
+	leaver.Flags().IntVar(&joiners, "joiners", 500, "joiners whose work (one create per app) is queued just before the mass leave")
+	leaver.Flags().IntVar(&workers, "workers", 4, "queue workers (tenure serve's default is 4)")
+	joiner := &cobra.Command{
+		Use:   "joiner",
+		Short: "Joiner throughput over SCIM: accounts created and verified per second in one app, CPU per account",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return withDir(func(dir string) (bench.Result, error) { return bench.Joiner(cmd.Context(), dir, joinN, workers) })(cmd, args)
+		},
+	}
+	joiner.Flags().IntVar(&joinN, "joiners", 2000, "joiners in one HR batch")
+	joiner.Flags().IntVar(&workers, "workers", 4, "queue workers (tenure serve's default is 4)")
+	c.AddCommand(leaver, joiner)
 	c.AddCommand(&cobra.Command{
 		Use:   "import",
 		Short: "Roster import and diff: first import, unchanged re-import, 1 % moved",

@@ -44,27 +44,6 @@ func (b *testBundle) must(t *testing.T, args ...string) string {
 
 func (b *testBundle) path(name string) string { return filepath.Join(b.dir, name) }
 
-func TestQuickstartTellsTheWholeStory(t *testing.T) {
-	t.Parallel()
-	var out, errOut bytes.Buffer
-	root := newRoot(&out, &errOut)
-	root.SetArgs([]string{"quickstart", "--dir", t.TempDir()})
-	require.NoError(t, root.ExecuteContext(context.Background()), errOut.String())
-	s := out.String()
-	require.Contains(t, s, "20 rows: 20 join, 1 leave.")
-	require.Contains(t, s, "E1004 move")
-	require.Regexp(t, `(?s)E1007  Grace Kim.*\[leaver: terminated 2026-11-20\].*E1004  Dev Patel`, s, "the leaver is planned before the mover")
-	require.Regexp(t, `- zendesk\s+revoke agent`, s, "the mover loses the old role")
-	require.Regexp(t, `\+ github\s+grant engineering`, s, "the mover gains the new role")
-	require.Contains(t, s, "HELD: this import would remove access from 12 people (the guard allows 2).")
-	require.Contains(t, s, "queued 84 operations", "day 1 applied")
-	require.Contains(t, s, "No changes: every app matches the desired access.", "done tasks are the known actual state")
-	require.Regexp(t, `(?s)Open tasks, most urgent first:.*?\n\S+\s+\S+ \S+\s+finance-it@acme.example\s+disable account of Grace Kim`, s,
-		"the leaver's crown-jewel removal is the most urgent task")
-	require.Regexp(t, `crown-jewel\s+1\s+0\s+1\s`, s, "SLA: payroll removal done, late")
-	require.Regexp(t, `audit chain of tenant acme verified: \d+ entries intact`, s)
-}
-
 func TestConfigValidateListsEveryProblem(t *testing.T) {
 	t.Parallel()
 	b := setup(t)

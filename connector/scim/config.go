@@ -39,6 +39,9 @@ type Config struct {
 	// token_env or token_file. It is sent in the Authorization header only
 	// and never logged or put into errors.
 	Token string
+	// Auth, when set, authenticates instead of Token: Bearer, Basic or
+	// *OAuth2 (client credentials). Exactly one of Token and Auth is set.
+	Auth Auth
 	// Timeout bounds each request, body included; zero means
 	// DefaultTimeout. A request that runs past it is a Retryable error.
 	Timeout time.Duration
@@ -64,6 +67,10 @@ type Config struct {
 	// an extension attribute qualified by its schema URN
 	// ("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber").
 	EmployeeIDAttr string
+	// Mapping maps SCIM attributes to templates over the person's fields
+	// (see the Mapping section of mapping.go and CheckMapping); nil maps
+	// only the built-in attributes.
+	Mapping map[string]string
 	// AllowLoopback accepts a BaseURL on a loopback address (localhost,
 	// 127.0.0.0/8, ::1), which is refused otherwise so that a tenant's
 	// configuration cannot aim the token and requests at Tenure's own
@@ -103,10 +110,12 @@ func (cfg *Config) check() (base string, idAttr scim.AttrPath, err error) {
 	}
 
 	switch {
-	case cfg.Token == "":
-		bad("token is empty (set token_env or token_file)")
-	case strings.IndexFunc(cfg.Token, func(r rune) bool { return r <= ' ' || r == 0x7f }) >= 0:
-		bad("token contains spaces or control characters")
+	case cfg.Auth != nil && cfg.Token != "":
+		bad("give a token or an auth, not both")
+	case cfg.Auth != nil:
+		errs = append(errs, cfg.Auth.check(cfg.AllowLoopback)...)
+	default:
+		errs = append(errs, Bearer(cfg.Token).check(cfg.AllowLoopback)...)
 	}
 	if cfg.Timeout < 0 {
 		bad("timeout %s is negative", cfg.Timeout)
@@ -123,6 +132,10 @@ func (cfg *Config) check() (base string, idAttr scim.AttrPath, err error) {
 	idAttr, aerr := parseEmployeeIDAttr(cfg.EmployeeIDAttr)
 	if aerr != nil {
 		errs = append(errs, aerr)
+	} else {
+		for _, p := range CheckMapping(cfg.Mapping, cfg.EmployeeIDAttr) {
+			bad("mapping %s: %s", p.Attr, p.Msg)
+		}
 	}
 	return base, idAttr, errors.Join(errs...)
 }

@@ -19,12 +19,13 @@ import (
 // concurrent use.
 type Conn struct {
 	base     string // BaseURL without a trailing slash
-	token    string
+	auth     Auth
 	timeout  time.Duration
 	pageSize int
 	hc       *http.Client
 	log      *slog.Logger
 	idAttr   scim.AttrPath
+	mapping  []mapped
 	sem      chan struct{}
 	limit    *bucket // nil: unlimited
 	now      func() time.Time
@@ -73,7 +74,7 @@ func New(ctx context.Context, cfg Config) (*Conn, error) {
 	}
 	c := &Conn{
 		base:     base,
-		token:    cfg.Token,
+		auth:     cmp.Or[Auth](cfg.Auth, Bearer(cfg.Token)),
 		timeout:  cmp.Or(cfg.Timeout, DefaultTimeout),
 		pageSize: cmp.Or(cfg.PageSize, DefaultPageSize),
 		hc:       cfg.HTTPClient,
@@ -92,6 +93,7 @@ func New(ctx context.Context, cfg Config) (*Conn, error) {
 			},
 		}
 	}
+	c.mapping, _ = parseMapping(cfg.Mapping, cfg.EmployeeIDAttr) // checked above
 	c.limit = newBucket(cfg.RatePerSecond, time.Now)
 	if err := c.ready(ctx); err != nil {
 		if class, _ := connector.Classify(err); class == connector.Permanent {

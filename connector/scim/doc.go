@@ -74,9 +74,23 @@
 //     SCIM: Permanent, with the response body, cut to 4 KiB, as Detail.
 //
 // Nothing is retried inside a call: retries, backoff and snoozes are the
-// queue's. The bearer token is only ever written into the Authorization
-// header. It is never logged, and it is removed from every error message
-// and Detail, in case a server echoes the request back.
+// queue's. The one exception is a 401 to an OAuth2 access token, which is
+// sent once more with a freshly fetched token.
+//
+// # Authentication
+//
+// Config.Token is a bearer token; Config.Auth is Bearer, Basic (RFC 7617)
+// or *OAuth2 (the client credentials grant, RFC 6749 §4.4, with the token
+// cached until shortly before expires_in). Credentials are only ever
+// written into Authorization headers. They are never logged, and they are
+// removed from every error message and Detail, access tokens included, in
+// case a server echoes the request back.
+//
+// # Mapping
+//
+// Config.Mapping adds SCIM attributes rendered from the person (see
+// CheckMapping): core, sub- or extension attributes, compared and patched
+// like the built-in ones, so an update stays minimal.
 //
 // # Limits
 //

@@ -84,21 +84,56 @@ func (c *Conn) do(ctx context.Context, req request) (*response, error) {
 		return nil, connector.NewRetryable(fmt.Errorf("%s: waiting for a connection slot: %w", op, ctx.Err()))
 	}
 
-	rctx, cancel := context.WithTimeout(ctx, c.timeout)
-	defer cancel()
+	resp, data, err := c.roundTrip(ctx, req, payload)
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > maxResponseBytes {
+		return nil, connector.NewPermanent(fmt.Errorf("%s: response larger than %d bytes", op, maxResponseBytes), "")
+	}
+	return &response{status: resp.StatusCode, header: resp.Header, body: data}, nil
+}
+
+// roundTrip sends req with the app's credentials and reads the response.
+// A 401 to a credential the Auth can renew (an OAuth2 token the app no
+// longer accepts) is sent once more with a fresh one.
+func (c *Conn) roundTrip(ctx context.Context, req request, payload []byte) (*http.Response, []byte, error) {
 	target := c.base + req.path
 	if len(req.query) > 0 {
 		target += "?" + req.query.Encode()
 	}
+	for try := 0; ; try++ {
+		authz, err := c.auth.header(ctx, c)
+		if err != nil {
+			return nil, nil, err
+		}
+		resp, data, err := c.send1(ctx, req, target, payload, authz)
+		if err != nil {
+			return nil, nil, err
+		}
+		if resp.StatusCode == http.StatusUnauthorized && try == 0 && c.auth.rejected(authz) {
+			c.log.LogAttrs(ctx, slog.LevelInfo, "scim: credential rejected; renewing it once", slog.String("url", c.base+req.path))
+			continue
+		}
+		return resp, data, nil
+	}
+}
+
+// send1 sends one HTTP request within the per-request timeout and reads
+// the whole body.
+func (c *Conn) send1(ctx context.Context, req request, target string, payload []byte, authz string) (*http.Response, []byte, error) {
+	op := req.op()
+	rctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
 	var body io.Reader = http.NoBody
 	if payload != nil {
 		body = bytes.NewReader(payload)
 	}
 	hr, err := http.NewRequestWithContext(rctx, req.method, target, body)
 	if err != nil {
-		return nil, connector.NewPermanent(fmt.Errorf("%s: %w", op, unwrapURLError(err)), "")
+		return nil, nil, connector.NewPermanent(fmt.Errorf("%s: %w", op, unwrapURLError(err)), "")
 	}
-	hr.Header.Set("Authorization", "Bearer "+c.token)
+	hr.Header.Set("Authorization", authz)
 	hr.Header.Set("Accept", contentType+", application/json")
 	hr.Header.Set("User-Agent", "tenure-scim-connector")
 	if payload != nil {
@@ -110,24 +145,20 @@ func (c *Conn) do(ctx context.Context, req request) (*response, error) {
 	if req.minimal {
 		hr.Header.Set("Prefer", "return=minimal")
 	}
-
 	start := time.Now()
 	resp, err := c.hc.Do(hr)
 	if err != nil {
-		return nil, c.transportError(ctx, op, err)
+		return nil, nil, c.transportError(ctx, op, err)
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes+1))
 	if err != nil {
-		return nil, c.transportError(ctx, op, err)
+		return nil, nil, c.transportError(ctx, op, err)
 	}
 	c.log.LogAttrs(ctx, slog.LevelDebug, "scim request", slog.String("method", req.method),
 		slog.String("url", c.base+req.path), slog.Int("status", resp.StatusCode),
 		slog.Duration("took", time.Since(start)))
-	if len(data) > maxResponseBytes {
-		return nil, connector.NewPermanent(fmt.Errorf("%s: response larger than %d bytes", op, maxResponseBytes), "")
-	}
-	return &response{status: resp.StatusCode, header: resp.Header, body: data}, nil
+	return resp, data, nil
 }
 
 // send is do for callers that accept only 2xx and the statuses in also:
@@ -231,12 +262,14 @@ func retryAfter(v string, now time.Time) (wait time.Duration, ok bool) {
 	return min(max(t.Sub(now), 0), maxRateLimitWait), true
 }
 
-// redact removes the token from s, in case a server echoed it.
+// redact removes the credentials from s, in case a server echoed them.
 func (c *Conn) redact(s string) string {
-	if c.token == "" {
-		return s
+	for _, secret := range c.auth.secrets() {
+		if secret != "" {
+			s = strings.ReplaceAll(s, secret, "[redacted]")
+		}
 	}
-	return strings.ReplaceAll(s, c.token, "[redacted]")
+	return s
 }
 
 // redactedError shows a redacted message for an error and keeps the error

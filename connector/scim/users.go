@@ -46,7 +46,7 @@ func (c *Conn) find(ctx context.Context, s connector.Subject) (scim.Resource, er
 			return u, nil
 		}
 	}
-	name := loginName(s)
+	name := c.loginName(s)
 	if s.PersonID == "" && name == "" {
 		return nil, connector.NewPermanent(fmt.Errorf("scim: subject %q has no person id, userName or email to look up", s.ExternalID), "")
 	}
@@ -137,7 +137,7 @@ func (c *Conn) Ensure(ctx context.Context, s connector.Subject) (account.Account
 	if err := c.ready(ctx); err != nil {
 		return account.Account{}, err
 	}
-	if loginName(s) == "" {
+	if c.loginName(s) == "" {
 		return account.Account{}, connector.NewPermanent(fmt.Errorf("scim: %s has no userName or email to create an account with", who(s)), "")
 	}
 	u, err := c.find(ctx, s)
@@ -209,22 +209,24 @@ func (c *Conn) changes(s connector.Subject, cur scim.Resource) []change {
 			out = append(out, change{path, v})
 		}
 	}
-	set("userName", loginName(s), strings.EqualFold(str(cur, "userName"), loginName(s)))
+	name := c.loginName(s)
+	set("userName", name, strings.EqualFold(str(cur, "userName"), name))
 	if s.PersonID != "" {
 		set(c.idAttr.String(), s.PersonID, attrString(cur, c.idAttr) == s.PersonID)
 	}
-	if s.GivenName != "" {
-		set("name.givenName", s.GivenName, str(object(cur, "name"), "givenName") == s.GivenName)
+	if v := c.builtin(s, "name.givenName", s.GivenName); v != "" {
+		set("name.givenName", v, str(object(cur, "name"), "givenName") == v)
 	}
-	if s.FamilyName != "" {
-		set("name.familyName", s.FamilyName, str(object(cur, "name"), "familyName") == s.FamilyName)
+	if v := c.builtin(s, "name.familyName", s.FamilyName); v != "" {
+		set("name.familyName", v, str(object(cur, "name"), "familyName") == v)
 	}
-	if s.DisplayName != "" {
-		set("displayName", s.DisplayName, str(cur, "displayName") == s.DisplayName)
+	if v := c.builtin(s, "displayName", s.DisplayName); v != "" {
+		set("displayName", v, str(cur, "displayName") == v)
 	}
 	if s.Email != "" {
 		set("emails", withPrimaryEmail(cur, s.Email), hasPrimary(cur, s.Email))
 	}
+	out = append(out, c.mappedChanges(s, cur, fresh)...)
 	set("active", !s.Disabled, active(cur) == !s.Disabled)
 	return out
 }
@@ -241,21 +243,28 @@ func hasPrimary(u scim.Resource, email string) bool {
 	return false
 }
 
-// apply makes ch in res, for a PUT or POST body.
+// apply makes ch in res, for a PUT or POST body. An extension
+// attribute goes into its schema's object, and the schema into schemas.
 func (c *Conn) apply(res scim.Resource, ch change) {
-	switch parent, sub, dotted := strings.Cut(ch.path, "."); {
-	case c.idAttr.URN != "" && ch.path == c.idAttr.String():
-		child(res, c.idAttr.URN)[c.idAttr.Name] = ch.value
+	p, err := parseAttr(ch.path)
+	if err != nil {
+		setKey(res, ch.path, ch.value)
+		return
+	}
+	m := res
+	if p.URN != "" {
+		m = child(res, p.URN)
 		schemas, _ := lookup(res, "schemas")
 		list, _ := schemas.([]any)
-		if !slices.ContainsFunc(list, func(v any) bool { s, _ := v.(string); return strings.EqualFold(s, c.idAttr.URN) }) {
-			setKey(res, "schemas", append(slices.Clone(list), c.idAttr.URN))
+		if !slices.ContainsFunc(list, func(v any) bool { s, _ := v.(string); return strings.EqualFold(s, p.URN) }) {
+			setKey(res, "schemas", append(slices.Clone(list), p.URN))
 		}
-	case dotted:
-		setKey(child(res, parent), sub, ch.value)
-	default:
-		setKey(res, ch.path, ch.value)
 	}
+	if p.Sub != "" {
+		setKey(child(m, p.Name), p.Sub, ch.value)
+		return
+	}
+	setKey(m, p.Name, ch.value)
 }
 
 // update writes changes to u: one PATCH of replace operations, or a PUT of
