@@ -253,7 +253,8 @@ type Connector struct {
 	// department, title, managerId. Nil maps the built-ins only (userName,
 	// externalId, name, displayName, emails, active).
 	Mapping map[string]string `yaml:"mapping"`
-	// AllowLoopback lets a scim URL point at this machine (localhost,
+	// AllowLoopback lets the app's URLs (a scim, okta, msgraph or google
+	// connector's, and its session revokers') point at this machine (localhost,
 	// 127.0.0.0/8, ::1), which is refused by default so that a config
 	// cannot aim a token and requests at Tenure's own host. The quickstart's
 	// sandbox apps, served by Tenure itself on loopback, set it.

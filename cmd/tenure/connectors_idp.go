@@ -51,11 +51,13 @@ func (a *app) buildConnector(ctx context.Context, tenant string, app *config.App
 	return connector.WithSessions(core, revokers...), nil
 }
 
-// egressPolicy is the outbound policy for connectors and revokers: https to
-// public addresses, unless TENURE_ALLOW_LOOPBACK_TARGETS=1 lets tests and
-// single-machine setups reach this host (over http too).
-func egressPolicy() egress.Policy {
-	if os.Getenv("TENURE_ALLOW_LOOPBACK_TARGETS") == "1" {
+// egressPolicy is the outbound policy for an app's connector and revokers:
+// https to public addresses, unless the app's connector says
+// allow_loopback: true (or TENURE_ALLOW_LOOPBACK_TARGETS=1 for the whole
+// process), which lets tests and single-machine setups reach this host,
+// over http too.
+func egressPolicy(app *config.App) egress.Policy {
+	if app.Connector.AllowLoopback || os.Getenv("TENURE_ALLOW_LOOPBACK_TARGETS") == "1" {
 		return egress.Policy{AllowHTTP: true, AllowLoopback: true}
 	}
 	return egress.Policy{}
@@ -90,7 +92,7 @@ func readSecret(key, env, file string) (string, error) {
 func (a *app) idpConnector(tenant string, app *config.App) (connector.Connector, error) {
 	c, x := &app.Connector, &app.Connector.IdP
 	log := a.log.With("tenant", tenant, "app", app.ID)
-	pol, timeout := egressPolicy(), c.Timeout.Duration
+	pol, timeout := egressPolicy(app), c.Timeout.Duration
 	switch c.Type {
 	case config.ConnectorOkta:
 		tok, err := readSecret("token", c.TokenEnv, c.TokenFile)
@@ -137,14 +139,14 @@ func (a *app) sessionRevokers(tenant string, app *config.App) ([]connector.Sessi
 		case config.SessionsWebhook:
 			var sec string
 			if sec, err = readSecret("secret", s.SecretEnv, s.SecretFile); err == nil {
-				r, err = webhook.New(webhook.Config{URL: s.URL, Secret: sec, Timeout: s.Timeout.Duration, Egress: egressPolicy(), Logger: log})
+				r, err = webhook.New(webhook.Config{URL: s.URL, Secret: sec, Timeout: s.Timeout.Duration, Egress: egressPolicy(app), Logger: log})
 			}
 		case config.SessionsRevoke:
 			var sec string
 			if sec, err = readSecret("client_secret", s.ClientSecretEnv, s.ClientSecretFile); err == nil {
 				r, err = revoke.New(revoke.Config{URL: s.URL, ClientID: s.ClientID, ClientSecret: sec, AuthMethod: s.AuthMethod,
 					Param: s.Param, Subject: s.Subject, TokenTypeHint: s.TokenTypeHint, Timeout: s.Timeout.Duration,
-					Egress: egressPolicy(), Logger: log})
+					Egress: egressPolicy(app), Logger: log})
 			}
 		default:
 			err = fmt.Errorf("unknown session revoker type %q", s.Type)
