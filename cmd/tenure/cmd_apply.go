@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"strings"
 	"sync"
 	"time"
 
@@ -76,7 +75,7 @@ func (a *app) scimConnector(ctx context.Context, tenant string, app *config.App)
 		return nil, err
 	}
 	if auth == nil {
-		if cfg.Token, err = secret(cc.TokenEnv, cc.TokenFile); err != nil {
+		if cfg.Token, err = readSecret("token", cc.TokenEnv, cc.TokenFile); err != nil {
 			return nil, err
 		}
 	}
@@ -91,46 +90,19 @@ func scimAuth(cc config.Connector) (scimconn.Auth, error) {
 	}
 	switch au := cc.Auth; au.Type {
 	case config.AuthOAuth2:
-		s, err := secretRef("client_secret", au.ClientSecretEnv, au.ClientSecretFile)
+		s, err := readSecret("client_secret", au.ClientSecretEnv, au.ClientSecretFile)
 		if err != nil {
 			return nil, err
 		}
 		return &scimconn.OAuth2{TokenURL: au.TokenURL, ClientID: au.ClientID, ClientSecret: s, Scopes: au.Scopes}, nil
 	case config.AuthBasic:
-		s, err := secretRef("password", au.PasswordEnv, au.PasswordFile)
+		s, err := readSecret("password", au.PasswordEnv, au.PasswordFile)
 		if err != nil {
 			return nil, err
 		}
 		return scimconn.Basic{Username: au.Username, Password: s}, nil
 	}
 	return nil, nil
-}
-
-// secret reads a token by reference: token_env or token_file.
-func secret(env, file string) (string, error) { return secretRef("token", env, file) }
-
-// secretRef reads a credential by reference: an environment variable or
-// a file (key names the config keys, KEY_env and KEY_file, in errors).
-func secretRef(key, env, file string) (string, error) {
-	switch {
-	case env != "":
-		v := os.Getenv(env)
-		if v == "" {
-			return "", fmt.Errorf("environment variable %s (%s_env) is empty or unset", env, key)
-		}
-		return v, nil
-	case file != "":
-		b, err := os.ReadFile(file)
-		if err != nil {
-			return "", fmt.Errorf("%s_file: %w", key, err)
-		}
-		v := strings.TrimSpace(string(b))
-		if v == "" {
-			return "", fmt.Errorf("%s_file %s is empty", key, file)
-		}
-		return v, nil
-	}
-	return "", fmt.Errorf("no %s_env or %s_file", key, key)
 }
 
 // startEngine builds and starts the queue workers on the store's database.
