@@ -29,6 +29,10 @@ func init() {
 	ConnectorTypes = append(ConnectorTypes, ConnectorOkta, ConnectorMSGraph, ConnectorGoogle)
 }
 
+// EndsSessions reports whether Tenure can end a's live sessions itself:
+// its connector is an identity provider's, or it has session revokers.
+func EndsSessions(a *App) bool { return isIdP(a.Connector.Type) || len(a.Sessions) > 0 }
+
 // isIdP reports whether typ is an identity provider connector type.
 func isIdP(typ string) bool {
 	return typ == ConnectorOkta || typ == ConnectorMSGraph || typ == ConnectorGoogle

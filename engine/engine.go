@@ -259,15 +259,21 @@ func (e *Engine) startClocks(ctx context.Context, tx store.Tx, ops []plan.Operat
 		return nil
 	}
 	for _, o := range ops {
-		if o.Class != plan.Leaver || o.Effective() != plan.Disable {
+		app, _ := t.App(o.App)
+		clock := o.App
+		switch {
+		case o.Class != plan.Leaver:
+			continue
+		case o.Effective() == plan.RevokeSessions && app.EndsSessions:
+			clock = plan.SessionsClock(o.App)
+		case o.Effective() != plan.Disable:
 			continue
 		}
-		app, _ := t.App(o.App)
 		since := o.Since
 		if since.IsZero() {
 			since = e.cfg.Now()
 		}
-		if _, err := tx.Clocks().Start(ctx, sla.Clock{PersonID: o.Person, App: o.App, Tier: o.Tier,
+		if _, err := tx.Clocks().Start(ctx, sla.Clock{PersonID: o.Person, App: clock, Tier: o.Tier,
 			StartedAt: since.UTC(), Deadline: since.Add(app.Deadline).UTC()}); err != nil {
 			return fmt.Errorf("leaver clock: %w", err)
 		}

@@ -231,6 +231,13 @@ func (w *worker) record(ctx context.Context, a OpArgs, o plan.Operation, acc acc
 				return err
 			}
 		}
+		if o.Person != "" && o.Action == plan.RevokeSessions {
+			// The sessions are gone: the sign-out's own clock stops (apps
+			// that end sessions themselves have one).
+			if _, err := tx.Clocks().Stop(ctx, o.Person, plan.SessionsClock(o.App), now, "verified:"+string(o.Action)); err != nil {
+				return err
+			}
+		}
 		_, err := tx.Audit().Append(ctx, auditEntry(now, "engine", "operation.verified", o.Person,
 			map[string]any{"op": o, "verifiedAt": now}))
 		return err

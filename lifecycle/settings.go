@@ -40,6 +40,7 @@ func FromConfig(t *config.Tenant) Settings {
 			ServiceSuccessor: a.ServiceAccounts.Successor,
 
 			ProvisionBeforeStart: a.ProvisionBeforeStart.Duration,
+			EndsSessions:         config.EndsSessions(&a),
 		}
 		if a.DeleteAfter != nil {
 			pa.DeleteAfter = a.DeleteAfter.Duration

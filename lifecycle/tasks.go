@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/tenure-dev/tenure/account"
+	"github.com/tenure-dev/tenure/plan"
 	"github.com/tenure-dev/tenure/sla"
 	"github.com/tenure-dev/tenure/store"
 	"github.com/tenure-dev/tenure/task"
@@ -48,6 +49,12 @@ func (t *Tenant) CompleteTask(ctx context.Context, id, note string) (task.Task, 
 		}
 		if tk.Action == "disable" || tk.Action == "delete" {
 			if _, err := tx.Clocks().Stop(ctx, tk.PersonID, tk.App, tk.DoneAt, "task:"+tk.ID); err != nil {
+				return err
+			}
+		}
+		if tk.Action == string(plan.RevokeSessions) {
+			// A sign-out that fell to a human stops its clock when done.
+			if _, err := tx.Clocks().Stop(ctx, tk.PersonID, plan.SessionsClock(tk.App), tk.DoneAt, "task:"+tk.ID); err != nil {
 				return err
 			}
 		}

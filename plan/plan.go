@@ -41,6 +41,11 @@ const (
 	Task              Action = "task"
 )
 
+// SessionsClock names the leaver clock of a person's sign-out from app:
+// the account's clock stops when it is disabled, this one when the live
+// sessions and tokens are verified gone.
+func SessionsClock(app string) string { return "sessions:" + app }
+
 // Removal reports whether the action takes access away.
 func (a Action) Removal() bool {
 	switch a {
@@ -129,6 +134,11 @@ type App struct {
 	// ProvisionBeforeStart is how long before a pre-hire's start date the
 	// account is prepared (created disabled); zero waits for the start date.
 	ProvisionBeforeStart time.Duration
+	// EndsSessions says a connector of the app ends sessions itself (an
+	// identity provider, or a session revoker beside the connector): a
+	// leaver's sign-out there is then timed on a clock of its own,
+	// SessionsClock(ID), as the account's removal is.
+	EndsSessions bool
 	// ServiceSuccessor is the employeeId who takes over a service account
 	// when its owner leaves and the owner's manager cannot (absent, or
 	// gone too); empty falls back to a task for Owner.

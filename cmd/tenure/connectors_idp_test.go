@@ -147,6 +147,26 @@ func TestLeaverOktaAndWebhookEndToEnd(t *testing.T) {
 	require.Equal(t, "ann@acme.example", byPerson["P1"].Email)
 	require.Equal(t, "bob@acme.example", byPerson["P2"].Email)
 
+	// The leaver's sign-out is on the leaver clock too, apart from the
+	// account's: both stopped by verified operations (both breaches, as HR
+	// dated the termination long ago), none left open.
+	var report struct {
+		Open     []struct{ Person, App string } `json:"open"`
+		Breached []struct {
+			Person, App, StoppedBy string
+		} `json:"breached"`
+	}
+	slaOut := cli("sla", "--tenant", "acme", "--format", "json")
+	require.NoError(t, json.Unmarshal([]byte(slaOut), &report), slaOut)
+	stopped := map[string]string{}
+	require.Empty(t, report.Open)
+	for _, c := range report.Breached {
+		if c.Person == "P1" {
+			stopped[c.App] = c.StoppedBy
+		}
+	}
+	require.Equal(t, map[string]string{"okta": "verified:disable", "sessions:okta": "verified:revoke-sessions"}, stopped, slaOut)
+
 	audit := cli("audit", "export", "--tenant", "acme")
 	require.Contains(t, audit, `"action":"revoke-sessions"`)
 	require.NotContains(t, audit, "LEAKCHECK")
