@@ -250,7 +250,8 @@ type Connector struct {
 	// qualified by their schema URN) to templates over the person: either
 	// person.FIELD, or text with {person.FIELD} placeholders. FIELD is one
 	// of employeeId, email, userName, givenName, familyName, displayName,
-	// department, title, managerId. Nil maps the built-ins only (userName,
+	// department, title, managerId, managerRef (the manager's account id in
+	// the app, for manager.value). Nil maps the built-ins only (userName,
 	// externalId, name, displayName, emails, active).
 	Mapping map[string]string `yaml:"mapping"`
 	// AllowLoopback lets the app's URLs (a scim, okta, msgraph or google

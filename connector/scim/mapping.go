@@ -2,7 +2,10 @@ package scimconn
 
 import (
 	"cmp"
+	"context"
+	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -24,8 +27,12 @@ import (
 // replaces the built-in value (a mapped userName is also the login name
 // correlation looks up).
 
-// MappingFields are the person fields a template can use.
-var MappingFields = []string{"employeeId", "email", "userName", "givenName", "familyName", "displayName", "department", "title", "managerId"}
+// MappingFields are the person fields a template can use. managerRef is
+// the app's own id of the manager's account (looked up by the manager's
+// employee id), for reference attributes such as the enterprise
+// extension's manager.value; it is empty while the manager has no account
+// there, and the attribute is then left as the app has it.
+var MappingFields = []string{"employeeId", "email", "userName", "givenName", "familyName", "displayName", "department", "title", "managerId", "managerRef"}
 
 // reserved are attributes the connector or the server manage.
 var reserved = []string{"id", "meta", "schemas", "active", "groups", "emails", "members", "password", "externalid"}
@@ -51,6 +58,8 @@ func field(s connector.Subject, name string) string {
 		return s.Attributes["title"]
 	case "managerId":
 		return s.Attributes["manager"]
+	case "managerRef":
+		return s.Attributes[managerRefKey]
 	}
 	return ""
 }
@@ -200,6 +209,43 @@ func mapKeys(m map[string]string) func(func(string) bool) {
 			}
 		}
 	}
+}
+
+// managerRefKey carries the resolved manager reference in the subject's
+// attributes while one Ensure runs.
+const managerRefKey = "\x00managerRef"
+
+// withManagerRef resolves the manager's account id when the mapping uses
+// person.managerRef. A manager without an account in the app leaves it
+// empty; a failed lookup is the operation's error (retried like any).
+func (c *Conn) withManagerRef(ctx context.Context, s connector.Subject) (connector.Subject, error) {
+	mgr := s.Attributes["manager"]
+	if mgr == "" || !c.usesField("managerRef") {
+		return s, nil
+	}
+	u, err := c.find(ctx, connector.Subject{PersonID: mgr})
+	switch {
+	case errors.Is(err, connector.ErrNotFound):
+		return s, nil
+	case err != nil:
+		return s, fmt.Errorf("scim: manager %s of %s: %w", mgr, who(s), err)
+	}
+	attrs := maps.Clone(s.Attributes)
+	attrs[managerRefKey] = u.ID()
+	s.Attributes = attrs
+	return s, nil
+}
+
+// usesField reports whether any mapping template uses the person field.
+func (c *Conn) usesField(name string) bool {
+	for _, m := range c.mapping {
+		for _, p := range m.parts {
+			if p.field == name {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // mappedValue returns the mapped value of the attribute at path for s,

@@ -154,3 +154,32 @@ func FuzzMappingTemplate(f *testing.F) {
 		require.NotContains(t, v, "{person.", "every placeholder is replaced")
 	})
 }
+
+// person.managerRef writes the manager's own account id in the app (the
+// enterprise extension's manager.value is a reference, not an employee
+// id); while the manager has no account there, the attribute is left out,
+// and it is written once the manager's account exists.
+func TestMappedManagerReference(t *testing.T) {
+	t.Parallel()
+	b := setup(t, func(o *options) {
+		o.cfg = func(c *Config) {
+			c.Mapping = map[string]string{enterprise + ":manager.value": "person.managerRef"}
+		}
+	})
+	ctx := t.Context()
+	report := connector.Subject{PersonID: "E2002", Email: "bob@acme.example", GivenName: "Bob", FamilyName: "Roe",
+		Attributes: map[string]string{"manager": "E1001"}}
+	acc, err := b.conn.Ensure(ctx, report)
+	require.NoError(t, err)
+	u := b.user(t, acc.ExternalID)
+	ext, _ := u[enterprise].(map[string]any)
+	require.NotContains(t, ext, "manager", "the manager has no account yet: nothing is guessed")
+
+	boss, err := b.conn.Ensure(ctx, ann())
+	require.NoError(t, err)
+	_, err = b.conn.Ensure(ctx, report)
+	require.NoError(t, err)
+	u = b.user(t, acc.ExternalID)
+	ext, _ = u[enterprise].(map[string]any)
+	require.Equal(t, map[string]any{"value": boss.ExternalID}, ext["manager"], "the reference is the manager's id in the app")
+}

@@ -140,6 +140,10 @@ func (c *Conn) Ensure(ctx context.Context, s connector.Subject) (account.Account
 	if c.loginName(s) == "" {
 		return account.Account{}, connector.NewPermanent(fmt.Errorf("scim: %s has no userName or email to create an account with", who(s)), "")
 	}
+	s, err := c.withManagerRef(ctx, s)
+	if err != nil {
+		return account.Account{}, err
+	}
 	u, err := c.find(ctx, s)
 	if errors.Is(err, connector.ErrNotFound) {
 		var created bool
