@@ -435,10 +435,7 @@ func Leaver(ctx context.Context, dir string, apps, single, mass, joiners, worker
 		}
 		posted := time.Since(t0)
 		whilePost := p.accounts() - base - before
-		// Looking lists the open clocks (10,000 at first), CPU taken from
-		// the engine: once a second is enough, the times come from the
-		// clocks either way.
-		last, err := p.waitRemoved(ctx, want, time.Second)
+		last, err := p.waitRemoved(ctx, want, 200*time.Millisecond)
 		if err != nil {
 			return res, err
 		}
