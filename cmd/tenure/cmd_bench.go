@@ -18,7 +18,7 @@ func (a *app) benchCmd() *cobra.Command {
 	var people, rules int
 	c.PersistentFlags().IntVar(&people, "people", 100_000, "synthetic roster size")
 	c.PersistentFlags().IntVar(&rules, "rules", 200, "birthright rules")
-	c.PersistentFlags().StringVar(&bench.DatabaseURL, "bench-database", "", "run import and plan on this PostgreSQL (a throwaway schema) instead of SQLite")
+	c.PersistentFlags().StringVar(&bench.DatabaseURL, "bench-database", "", "run import, plan and the leaver/joiner benchmarks on this PostgreSQL (a throwaway schema) instead of SQLite")
 	withDir := func(f func(dir string) (bench.Result, error)) func(*cobra.Command, []string) error {
 		return func(cmd *cobra.Command, _ []string) error {
 			dir, err := os.MkdirTemp("", "tenure-bench-")
