@@ -31,6 +31,9 @@ func (a *app) serveCmd() *cobra.Command {
 		Short: "Run the HTTP server: health, metrics and the tenant APIs",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if workers < 1 {
+				return fmt.Errorf("--workers %d: must be at least 1", workers)
+			}
 			log, err := newLogger(logFormat)
 			if err != nil {
 				return err
@@ -62,9 +65,6 @@ func (a *app) serveCmd() *cobra.Command {
 			sig, err := a.newSignals(cfg, svc, cmp.Or(publicURL, "http://"+ln.Addr().String()))
 			if err != nil {
 				return err
-			}
-			if workers < 1 {
-				return fmt.Errorf("--workers %d: must be at least 1", workers)
 			}
 			a.jobTimeout, a.rescueAfter, a.workers = jobTimeout, rescueAfter, workers
 			eng, err := a.startEngine(cmd.Context(), cfg, svc, tenants)
