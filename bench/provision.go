@@ -12,7 +12,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -33,6 +32,7 @@ import (
 	"github.com/tenure-dev/tenure/scim/server"
 	"github.com/tenure-dev/tenure/scim/server/memstore"
 	"github.com/tenure-dev/tenure/store"
+	"github.com/tenure-dev/tenure/store/postgres"
 	"github.com/tenure-dev/tenure/store/sqlite"
 )
 
@@ -45,15 +45,17 @@ import (
 // provEnv is one deployment: tenant acme whose everyone-role grants an
 // account in each of apps SCIM apps.
 type provEnv struct {
-	st     *sqlite.Store
-	svc    *lifecycle.Service
-	acme   *lifecycle.Tenant
-	eng    *engine.Engine
-	apps   []string
-	stores map[string]*memstore.Store
-	api    string // http://127.0.0.1:PORT
-	hrTok  string
-	hs     *http.Server
+	st store.Store
+	// closeStore closes st (and drops a PostgreSQL bench schema).
+	closeStore func()
+	svc        *lifecycle.Service
+	acme       *lifecycle.Tenant
+	eng        *engine.Engine
+	apps       []string
+	stores     map[string]*memstore.Store
+	api        string // http://127.0.0.1:PORT
+	hrTok      string
+	hs         *http.Server
 }
 
 func benchToken() string {
@@ -66,11 +68,11 @@ func benchToken() string {
 // account in every app (in the app and in Tenure's known state, so the
 // plan is empty), and starts the engine with workers workers.
 func newProvEnv(ctx context.Context, dir string, apps, seeded, workers int) (*provEnv, error) {
-	st, err := sqlite.Open(ctx, filepath.Join(dir, "provision.db"))
+	st, closeStore, err := openStore(ctx, dir) // SQLite, or --bench-database
 	if err != nil {
 		return nil, err
 	}
-	p := &provEnv{st: st, stores: map[string]*memstore.Store{}}
+	p := &provEnv{st: st, closeStore: closeStore, stores: map[string]*memstore.Store{}}
 	p.svc = &lifecycle.Service{Store: st, Actor: "bench"}
 	if err := p.svc.CreateTenant(ctx, "acme"); err != nil {
 		return nil, err
@@ -125,11 +127,18 @@ func newProvEnv(ctx context.Context, dir string, apps, seeded, workers int) (*pr
 		}
 		conns[id] = c
 	}
-	p.eng, err = engine.New(ctx, engine.Config{
-		Service: p.svc, DB: st.DB(), Workers: workers, Log: quiet,
+	ec := engine.Config{
+		Service: p.svc, Workers: workers, Log: quiet,
 		Tenants:    func(id string) (*lifecycle.Tenant, bool) { return p.acme, id == "acme" },
 		Connectors: func(_, app string) (connector.Connector, bool) { c, ok := conns[app]; return c, ok },
-	})
+	}
+	switch s := st.(type) {
+	case *sqlite.Store:
+		ec.DB = s.DB()
+	case *postgres.Store:
+		ec.Pool = s.Pool()
+	}
+	p.eng, err = engine.New(ctx, ec)
 	if err != nil {
 		return nil, err
 	}
@@ -146,7 +155,7 @@ func (p *provEnv) close() {
 	if p.hs != nil {
 		_ = p.hs.Shutdown(sctx)
 	}
-	_ = p.st.Close()
+	p.closeStore()
 }
 
 func personID(i int) string { return fmt.Sprintf("P%06d", i) }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/url"
 	"path/filepath"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 
@@ -46,7 +47,20 @@ func FreshSchema(ctx context.Context, base, prefix string) (string, func(), erro
 	b := make([]byte, 6)
 	_, _ = rand.Read(b)
 	schema := prefix + hex.EncodeToString(b)
-	conn, err := pgx.Connect(ctx, base)
+	u, err := url.Parse(base)
+	if err != nil {
+		return "", nil, err
+	}
+	// The pool settings (pool_max_conns, …) are pgxpool's, not the
+	// server's: one plain connection creates and drops the schema.
+	plain, q := *u, u.Query()
+	for k := range q {
+		if strings.HasPrefix(k, "pool_") {
+			q.Del(k)
+		}
+	}
+	plain.RawQuery = q.Encode()
+	conn, err := pgx.Connect(ctx, plain.String())
 	if err != nil {
 		return "", nil, err
 	}
@@ -58,12 +72,7 @@ func FreshSchema(ctx context.Context, base, prefix string) (string, func(), erro
 		_, _ = conn.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
 		_ = conn.Close(context.Background())
 	}
-	u, err := url.Parse(base)
-	if err != nil {
-		drop()
-		return "", nil, err
-	}
-	q := u.Query()
+	q = u.Query()
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
 	return u.String(), drop, nil

@@ -47,7 +47,7 @@ type Config struct {
 	// share the queue. Exactly one is set.
 	DB   *sql.DB
 	Pool *pgxpool.Pool
-	// Workers is how many operations run at once (default 4).
+	// Workers is how many operations run at once (default DefaultWorkers).
 	Workers int
 	// MaxAttempts bounds retries of retryable failures (default 8); the
 	// last failure becomes a task for the app owner.
@@ -67,6 +67,14 @@ type Config struct {
 	Now func() time.Time
 }
 
+// DefaultWorkers is how many operations run at once unless told otherwise.
+// An operation spends most of its time waiting on the app (read, act, read
+// back), not on this process, so many overlap well: on SQLite 1,000
+// leavers' 20,000 operations drain 3× faster with 32 workers than with 4,
+// and 64 are no faster than 32 (BENCHMARKS.md, issue 5). Each app's own
+// concurrency limit still caps what one app receives.
+const DefaultWorkers = 32
+
 // Engine runs queued operations.
 type Engine struct {
 	cfg      Config
@@ -79,7 +87,7 @@ type Engine struct {
 // New migrates River's tables and builds the client (not yet started).
 func New(ctx context.Context, cfg Config) (*Engine, error) {
 	if cfg.Workers <= 0 {
-		cfg.Workers = 4
+		cfg.Workers = DefaultWorkers
 	}
 	if cfg.MaxAttempts <= 0 {
 		cfg.MaxAttempts = 8

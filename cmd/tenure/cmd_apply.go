@@ -121,6 +121,7 @@ func (a *app) startEngine(ctx context.Context, cfg *config.File, svc *lifecycle.
 		Log:         a.log,
 		JobTimeout:  a.jobTimeout,
 		RescueAfter: a.rescueAfter,
+		Workers:     a.workers,
 	}
 	switch st := svc.Store.(type) {
 	case *sqlite.Store:

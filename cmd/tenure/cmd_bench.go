@@ -7,6 +7,7 @@ import (
 
 	"github.com/tenure-dev/tenure/bench"
 	"github.com/tenure-dev/tenure/bench/scimload"
+	"github.com/tenure-dev/tenure/engine"
 )
 
 // benchCmd runs the end-to-end benchmarks recorded in BENCHMARKS.md. Each
@@ -17,7 +18,7 @@ func (a *app) benchCmd() *cobra.Command {
 	var people, rules int
 	c.PersistentFlags().IntVar(&people, "people", 100_000, "synthetic roster size")
 	c.PersistentFlags().IntVar(&rules, "rules", 200, "birthright rules")
-	c.PersistentFlags().StringVar(&bench.DatabaseURL, "bench-database", "", "run import and plan on this PostgreSQL (a throwaway schema) instead of SQLite")
+	c.PersistentFlags().StringVar(&bench.DatabaseURL, "bench-database", "", "run import, plan and the leaver/joiner benchmarks on this PostgreSQL (a throwaway schema) instead of SQLite")
 	withDir := func(f func(dir string) (bench.Result, error)) func(*cobra.Command, []string) error {
 		return func(cmd *cobra.Command, _ []string) error {
 			dir, err := os.MkdirTemp("", "tenure-bench-")
@@ -89,7 +90,7 @@ func (a *app) benchCmd() *cobra.Command {
 	leaver.Flags().IntVar(&single, "single", 50, "single leavers, one after another on an idle engine")
 	leaver.Flags().IntVar(&mass, "mass", 1000, "leavers in one HR batch")
 	leaver.Flags().IntVar(&joiners, "joiners", 500, "joiners whose work (one create per app) is queued just before the mass leave")
-	leaver.Flags().IntVar(&workers, "workers", 4, "queue workers (tenure serve's default is 4)")
+	leaver.Flags().IntVar(&workers, "workers", engine.DefaultWorkers, "queue workers (tenure serve --workers)")
 	joiner := &cobra.Command{
 		Use:   "joiner",
 		Short: "Joiner throughput over SCIM: accounts created and verified per second in one app, CPU per account",
@@ -99,7 +100,7 @@ func (a *app) benchCmd() *cobra.Command {
 		},
 	}
 	joiner.Flags().IntVar(&joinN, "joiners", 2000, "joiners in one HR batch")
-	joiner.Flags().IntVar(&workers, "workers", 4, "queue workers (tenure serve's default is 4)")
+	joiner.Flags().IntVar(&workers, "workers", engine.DefaultWorkers, "queue workers (tenure serve --workers)")
 	c.AddCommand(leaver, joiner)
 	c.AddCommand(&cobra.Command{
 		Use:   "import",

@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/spf13/cobra"
 
+	"github.com/tenure-dev/tenure/engine"
 	"github.com/tenure-dev/tenure/httpapi"
 	"github.com/tenure-dev/tenure/lifecycle"
 	"github.com/tenure-dev/tenure/reconcile"
@@ -24,11 +25,15 @@ import (
 func (a *app) serveCmd() *cobra.Command {
 	var addr, logFormat, publicURL string
 	var jobTimeout, rescueAfter time.Duration
+	var workers int
 	c := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the HTTP server: health, metrics and the tenant APIs",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if workers < 1 {
+				return fmt.Errorf("--workers %d: must be at least 1", workers)
+			}
 			log, err := newLogger(logFormat)
 			if err != nil {
 				return err
@@ -61,7 +66,7 @@ func (a *app) serveCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			a.jobTimeout, a.rescueAfter = jobTimeout, rescueAfter
+			a.jobTimeout, a.rescueAfter, a.workers = jobTimeout, rescueAfter, workers
 			eng, err := a.startEngine(cmd.Context(), cfg, svc, tenants)
 			if err != nil {
 				return err
@@ -120,6 +125,7 @@ func (a *app) serveCmd() *cobra.Command {
 	c.Flags().StringVar(&logFormat, "log-format", "text", "log format: text or json")
 	c.Flags().StringVar(&publicURL, "public-url", os.Getenv("TENURE_PUBLIC_URL"), "public base URL; a tenant's SET issuer is URL/t/{tenant} (default http://ADDR; env TENURE_PUBLIC_URL)")
 	c.Flags().DurationVar(&jobTimeout, "job-timeout", time.Minute, "longest one operation may run before it counts as failed (and is retried)")
+	c.Flags().IntVar(&workers, "workers", engine.DefaultWorkers, "operations worked at once (each app's concurrency limit still applies)")
 	c.Flags().DurationVar(&rescueAfter, "rescue-after", 10*time.Minute, "how long an operation may stay running before it is taken to have died with its replica and is worked again (must exceed --job-timeout)")
 	return c
 }

@@ -41,8 +41,10 @@ type app struct {
 	// database, when set (a postgres:// URL), selects PostgreSQL instead of
 	// the embedded SQLite database in dataDir.
 	database string
-	// jobTimeout and rescueAfter tune the queue (serve flags).
+	// jobTimeout, rescueAfter and workers tune the queue (serve flags;
+	// zero: the engine's defaults).
 	jobTimeout, rescueAfter time.Duration
+	workers                 int
 	out, err                io.Writer
 	log                     *slog.Logger
 }

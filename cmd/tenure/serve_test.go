@@ -73,3 +73,12 @@ func TestServeAnswersAndStopsCleanly(t *testing.T) {
 	}
 	require.Contains(t, b.must(t, "hr", "events", "--tenant", "acme"), "E1", "the pushed event was stored")
 }
+
+func TestServeRejectsNoWorkers(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	for _, n := range []string{"0", "-3"} {
+		_, _, err := b.run(t, "serve", "--addr", "127.0.0.1:0", "--workers", n)
+		require.ErrorContains(t, err, "--workers "+n+": must be at least 1")
+	}
+}

@@ -24,7 +24,7 @@ import (
 	"runtime"
 	"slices"
 
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
+	msqlite "modernc.org/sqlite"
 
 	"github.com/tenure-dev/tenure/store"
 )
@@ -95,10 +95,11 @@ func openPool(ctx context.Context, abs string, n int, params url.Values) (*sql.D
 	// A file: URI escapes any '?' or '#' in the path; the driver reads the
 	// underscore parameters and SQLite ignores them.
 	dsn := (&url.URL{Scheme: "file", OmitHost: true, Path: filepath.ToSlash(abs), RawQuery: params.Encode()}).String()
-	db, err := sql.Open("sqlite", dsn)
+	conn, err := msqlite.NewConnector(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", abs, err)
 	}
+	db := sql.OpenDB(cachingConnector{conn})
 	db.SetMaxOpenConns(n)
 	db.SetMaxIdleConns(n)
 	// Connections are cheap to keep and costly to reopen (each runs its

@@ -100,7 +100,9 @@ func (tx *Tx) SCIM(source string) store.SCIMResources { return scimResources{tx,
 // checkTenant looks up the tenant's key; it fails with an error matching
 // store.ErrNoTenant and store.ErrNotFound when the tenant was never created.
 func (tx *Tx) checkTenant(ctx context.Context) error {
-	err := tx.tx.QueryRowContext(ctx, `SELECT key FROM tenants WHERE id = ?`, tx.tenant).Scan(&tx.key)
+	// Every transaction runs this first: through the statement cache, so
+	// that it is not parsed again each time.
+	err := tx.queryRow(ctx, `SELECT key FROM tenants WHERE id = ?`, tx.tenant).Scan(&tx.key)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return noTenant(tx.tenant)
