@@ -49,6 +49,8 @@ type Config struct {
 	Pool *pgxpool.Pool
 	// Workers is how many operations run at once (default DefaultWorkers).
 	Workers int
+	// Periodic is work run every interval by one replica (see Periodic).
+	Periodic []Periodic
 	// MaxAttempts bounds retries of retryable failures (default 8); the
 	// last failure becomes a task for the app owner.
 	MaxAttempts int
@@ -113,6 +115,11 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 	river.AddWorker(workers, &worker{e: e})
 	river.AddWorker(workers, &fireWorker{e: e})
 	river.AddWorker(workers, &signalWorker{e: e})
+	periodic, byID, err := periodicOf(cfg.Periodic)
+	if err != nil {
+		return nil, err
+	}
+	river.AddWorker(workers, &periodicWorker{e: e, byID: byID})
 	if cfg.AllTenants == nil {
 		cfg.AllTenants = func() []*lifecycle.Tenant { return nil }
 		e.cfg.AllTenants = cfg.AllTenants
@@ -125,7 +132,7 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 		RetryPolicy:          retry,
 		JobTimeout:           cfg.JobTimeout,
 		RescueStuckJobsAfter: cfg.RescueAfter,
-		PeriodicJobs:         periodicJobs(),
+		PeriodicJobs:         append(periodicJobs(), periodic...),
 		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}},
 		Workers:              workers,
 		MaxAttempts:          cfg.MaxAttempts,
@@ -133,7 +140,6 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 		FetchPollInterval:    50 * time.Millisecond,
 		FetchCooldown:        10 * time.Millisecond,
 	}
-	var err error
 	if cfg.DB != nil {
 		e.client, err = sqliteQueue(ctx, cfg.DB, rc)
 	} else {

@@ -105,8 +105,9 @@ func scimAuth(cc config.Connector) (scimconn.Auth, error) {
 	return nil, nil
 }
 
-// startEngine builds and starts the queue workers on the store's database.
-func (a *app) startEngine(ctx context.Context, cfg *config.File, svc *lifecycle.Service, tenants map[string]*lifecycle.Tenant) (*engine.Engine, error) {
+// startEngine builds and starts the queue workers on the store's database,
+// with periodic work (tenure serve's scheduled reconciliations) if any.
+func (a *app) startEngine(ctx context.Context, cfg *config.File, svc *lifecycle.Service, tenants map[string]*lifecycle.Tenant, periodic ...engine.Periodic) (*engine.Engine, error) {
 	qc := engine.Config{
 		Service: svc,
 		Tenants: func(id string) (*lifecycle.Tenant, bool) { t, ok := tenants[id]; return t, ok },
@@ -117,6 +118,7 @@ func (a *app) startEngine(ctx context.Context, cfg *config.File, svc *lifecycle.
 			}
 			return out
 		},
+		Periodic:    periodic,
 		Connectors:  a.connectors(ctx, cfg),
 		Log:         a.log,
 		JobTimeout:  a.jobTimeout,

@@ -19,7 +19,6 @@ import (
 	"github.com/tenure-dev/tenure/engine"
 	"github.com/tenure-dev/tenure/httpapi"
 	"github.com/tenure-dev/tenure/lifecycle"
-	"github.com/tenure-dev/tenure/reconcile"
 )
 
 func (a *app) serveCmd() *cobra.Command {
@@ -67,13 +66,12 @@ func (a *app) serveCmd() *cobra.Command {
 				return err
 			}
 			a.jobTimeout, a.rescueAfter, a.workers = jobTimeout, rescueAfter, workers
-			eng, err := a.startEngine(cmd.Context(), cfg, svc, tenants)
+			eng, err := a.startEngine(cmd.Context(), cfg, svc, tenants, a.reconcileJobs(cmd.Context(), cfg, tenants)...)
 			if err != nil {
 				return err
 			}
 			svc.OnChange = eng.OnChange
 			svc.Enqueue = eng.Enqueue
-			go reconcile.Schedule(cmd.Context(), a.reconcileJobs(cmd.Context(), cfg, tenants), nil, log)
 			wireSignals(sig, eng, svc)
 			defer func() {
 				// Running operations finish; queued ones wait in the
