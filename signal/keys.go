@@ -219,12 +219,16 @@ func (k *Keyring) Published(ctx context.Context, tenant string) (jose.JSONWebKey
 
 // signer returns the tenant's current key inside tx, making the first one
 // if the tenant has none.
-func (k *Keyring) signer(ctx context.Context, tx store.Tx) (kid, alg string, s crypto.Signer, err error) {
+func (k *Keyring) signer(ctx context.Context, tx store.Tx) (string, string, crypto.Signer, error) {
 	if c, ok := k.cached(tx.Tenant()); ok {
 		return c.kid, c.alg, c.signer, nil
 	}
-	kid, alg, s, err = k.load(ctx, tx)
-	if err == nil {
+	kid, alg, s, created, err := k.load(ctx, tx)
+	// A key made in this transaction is not cached: if the transaction
+	// rolls back, the key was never stored or published, and tokens signed
+	// with it could never be verified. The next transaction reads it back
+	// once it has committed.
+	if err == nil && !created {
 		k.mu.Lock()
 		if k.current == nil {
 			k.current = map[string]currentKey{}
@@ -243,11 +247,11 @@ func (k *Keyring) cached(tenant string) (currentKey, bool) {
 }
 
 // load reads the tenant's current key inside tx, making the first one if
-// the tenant has none.
-func (k *Keyring) load(ctx context.Context, tx store.Tx) (kid, alg string, s crypto.Signer, err error) {
+// the tenant has none (created reports that it did).
+func (k *Keyring) load(ctx context.Context, tx store.Tx) (kid, alg string, s crypto.Signer, created bool, err error) {
 	keys, err := tx.SigningKeys().List(ctx)
 	if err != nil {
-		return "", "", nil, err
+		return "", "", nil, false, err
 	}
 	var cur *store.SigningKey
 	for i := range keys {
@@ -258,41 +262,41 @@ func (k *Keyring) load(ctx context.Context, tx store.Tx) (kid, alg string, s cry
 	if cur == nil {
 		nk, s, err := k.newKey(tx.Tenant(), k.alg(tx.Tenant()))
 		if err != nil {
-			return "", "", nil, err
+			return "", "", nil, false, err
 		}
 		if err := tx.SigningKeys().Create(ctx, nk); err != nil {
-			return "", "", nil, err
+			return "", "", nil, false, err
 		}
 		if _, err := tx.Audit().Append(ctx, auditEntry(k.now(), "keys", "signing-key.created", tx.Tenant(),
 			map[string]any{"kid": nk.ID, "alg": nk.Alg})); err != nil {
-			return "", "", nil, err
+			return "", "", nil, false, err
 		}
 		k.remember(nk.ID, s)
-		return nk.ID, nk.Alg, s, nil
+		return nk.ID, nk.Alg, s, true, nil
 	}
 	k.mu.Lock()
 	s, ok := k.signers[cur.ID]
 	k.mu.Unlock()
 	if ok {
-		return cur.ID, cur.Alg, s, nil
+		return cur.ID, cur.Alg, s, false, nil
 	}
 	if k.KEK == nil {
-		return "", "", nil, ErrNoKEK
+		return "", "", nil, false, ErrNoKEK
 	}
 	der, err := k.KEK.Open(cur.Sealed, aad(tx.Tenant(), cur.ID))
 	if err != nil {
-		return "", "", nil, fmt.Errorf("signing key %s: %w", cur.ID, err)
+		return "", "", nil, false, fmt.Errorf("signing key %s: %w", cur.ID, err)
 	}
 	pk, err := x509.ParsePKCS8PrivateKey(der)
 	if err != nil {
-		return "", "", nil, fmt.Errorf("signing key %s: %w", cur.ID, err)
+		return "", "", nil, false, fmt.Errorf("signing key %s: %w", cur.ID, err)
 	}
 	s, ok = pk.(crypto.Signer)
 	if !ok {
-		return "", "", nil, fmt.Errorf("signing key %s: not a signing key", cur.ID)
+		return "", "", nil, false, fmt.Errorf("signing key %s: not a signing key", cur.ID)
 	}
 	k.remember(cur.ID, s)
-	return cur.ID, cur.Alg, s, nil
+	return cur.ID, cur.Alg, s, false, nil
 }
 
 // Sign signs claims as a compact JWS with the tenant's current key and the

@@ -3,12 +3,14 @@ package signal_test
 import (
 	"bytes"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	jose "github.com/go-jose/go-jose/v4"
 	"github.com/stretchr/testify/require"
 
 	"github.com/tenure-dev/tenure/person"
@@ -192,4 +194,27 @@ func otherKeySET(t *testing.T, claims any) string {
 	tok, err := other.sig.Keys.SignNow(other.ctx, "acme", claims, signal.SETType)
 	require.NoError(t, err)
 	return tok
+}
+
+// The tenant's first key is made inside the transaction that first signs.
+// If that transaction rolls back, the key was never stored: what is signed
+// afterwards must use a key that is stored and published, never the one
+// that vanished with the rollback.
+func TestFirstKeyOfARolledBackTransactionIsNotUsed(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	require.Empty(t, b.publishedKids(t), "no key yet")
+	err := b.st.Write(b.ctx, "acme", func(tx store.Tx) error {
+		_, err := b.sig.Keys.Sign(b.ctx, tx, map[string]any{"iss": "x"}, "JWT")
+		require.NoError(t, err)
+		return errors.New("the roster change fails after signing")
+	})
+	require.Error(t, err)
+	require.Empty(t, b.publishedKids(t), "the key rolled back with its transaction")
+
+	tok, err := b.sig.Keys.SignNow(b.ctx, "acme", map[string]any{"iss": "x"}, "JWT")
+	require.NoError(t, err)
+	jws, err := jose.ParseSigned(tok, []jose.SignatureAlgorithm{jose.RS256, jose.ES256})
+	require.NoError(t, err)
+	require.Equal(t, b.publishedKids(t), []string{jws.Signatures[0].Header.KeyID}, "signed with the key that is published")
 }
