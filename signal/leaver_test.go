@@ -1,9 +1,11 @@
 package signal_test
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -372,4 +374,49 @@ func TestPushRedirectNotFollowed(t *testing.T) {
 	waitFor(t, func() bool { return hits.Load() >= 3 })
 	require.Empty(t, target.got, "the redirect was not followed")
 	require.Equal(t, 1, b.outbox(t, id), "the SET is kept")
+}
+
+// A receiver that refuses a leaver's session-revoked SET has not ended
+// the sessions it guards: the clock stays open (a breach in tenure sla
+// once past the deadline), not stopped as if the deadline were met. When
+// the receiver deletes its stream, the undelivered SETs are dropped with
+// an audit entry and their clocks stop: nobody is left to tell.
+func TestRejectedSessionRevokedKeepsTheClockOpen(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	id := b.createStream(t, b.ssf, fmt.Sprintf(`{"events_requested": %s, "delivery": {"method": "urn:ietf:rfc:8936"}}`, allEvents()))
+	b.addSubject(t, b.ssf, id, `{"format": "opaque", "id": "E1003"}`)
+	b.hrEvent(t, leave(carla))
+	sessionClock := func() (open, exists bool) {
+		for _, c := range b.clocks(t) {
+			if c.PersonID == carla && c.App == signal.ClockApp(id) {
+				return c.Open(), true
+			}
+		}
+		return false, false
+	}
+	out := b.callJSON(t, http.StatusOK, "POST", "/t/acme/ssf/poll/"+id, b.ssf, `{"maxEvents": 10, "returnImmediately": true}`)
+	sets := out["sets"].(map[string]any)
+	require.Len(t, sets, 3)
+	var revoked string
+	for jti, tok := range sets {
+		c := map[string]any{}
+		parts := strings.Split(tok.(string), ".")
+		raw, err := base64.RawURLEncoding.DecodeString(parts[1])
+		require.NoError(t, err)
+		require.NoError(t, json.Unmarshal(raw, &c))
+		if _, ok := c["events"].(map[string]any)[signal.EventSessionRevoked]; ok {
+			revoked = jti
+		}
+	}
+	require.NotEmpty(t, revoked)
+	errsJSON, _ := json.Marshal(map[string]any{"setErrs": map[string]any{revoked: map[string]string{"err": "invalid_request", "description": "no such user"}}, "returnImmediately": true})
+	b.callJSON(t, http.StatusOK, "POST", "/t/acme/ssf/poll/"+id, b.ssf, string(errsJSON))
+	open, exists := sessionClock()
+	require.True(t, exists && open, "a refused session-revoked SET leaves the leaver's clock open")
+
+	b.callJSON(t, http.StatusNoContent, "DELETE", "/t/acme/ssf/streams?stream_id="+id, b.ssf, "")
+	open, exists = sessionClock()
+	require.True(t, exists && !open, "nothing is pending once the stream is gone")
+	require.Contains(t, b.auditActions(t), "signal.dropped")
 }

@@ -3,6 +3,7 @@ package signal
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"sync"
 	"time"
 
@@ -158,14 +159,21 @@ func (s *Service) dropExpired(ctx context.Context, tenant, stream string, sets [
 	return keep, err
 }
 
-// settle removes delivered (or rejected) SETs from the outbox, with their
-// audit entries, and stops the leaver clocks they ran.
+// settle removes delivered (or rejected, expired, dropped) SETs from the
+// outbox, with their audit entries. A session-revoked SET's leaver clock
+// stops only when the receiver has it (delivered, acknowledged) or has gone
+// (its stream deleted or disabled: dropped). A rejected or expired one
+// leaves the clock open, so the failure shows as a breach in tenure sla
+// instead of passing for a met deadline.
 func (s *Service) settle(ctx context.Context, tx store.Tx, stream string, jtis []string, action string, detail map[string]any) error {
 	now := s.now()
 	for _, jti := range jtis {
 		set, err := tx.SETs().Get(ctx, stream, jti)
-		if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
 			continue // unknown or already settled: acknowledging twice is fine
+		}
+		if err != nil {
+			return err
 		}
 		if _, err := tx.SETs().Delete(ctx, stream, jti); err != nil {
 			return err
@@ -181,7 +189,8 @@ func (s *Service) settle(ctx context.Context, tx store.Tx, stream string, jtis [
 		if _, err := tx.Audit().Append(ctx, auditEntry(now, "ssf", action, subject, data)); err != nil {
 			return err
 		}
-		if set.PersonID != "" && eventOf(set.Token) == EventSessionRevoked {
+		received := action == "signal.delivered" || action == "signal.acknowledged" || action == "signal.dropped"
+		if received && set.PersonID != "" && eventOf(set.Token) == EventSessionRevoked {
 			if _, err := tx.Clocks().Stop(ctx, set.PersonID, ClockApp(stream), now, action); err != nil {
 				return err
 			}

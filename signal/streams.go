@@ -162,6 +162,9 @@ func (s *Service) DeleteStream(ctx context.Context, tenant, owner, id string) er
 		if _, _, err := own(ctx, tx, owner, id); err != nil {
 			return err
 		}
+		if err := s.dropPending(ctx, tx, id); err != nil {
+			return err
+		}
 		if err := tx.Streams().Delete(ctx, id); err != nil {
 			return err
 		}
@@ -235,15 +238,7 @@ func (s *Service) setStatus(ctx context.Context, tx store.Tx, owner string, req 
 	}
 	switch {
 	case st.Status == StatusDisabled:
-		pending, err := tx.SETs().Pending(ctx, st.ID, 0)
-		if err != nil {
-			return Stream{}, err
-		}
-		jtis := make([]string, len(pending))
-		for i, p := range pending {
-			jtis[i] = p.JTI
-		}
-		if _, err := tx.SETs().Delete(ctx, st.ID, jtis...); err != nil {
+		if err := s.dropPending(ctx, tx, st.ID); err != nil {
 			return Stream{}, err
 		}
 	case notify && was != st.Status:
@@ -407,4 +402,35 @@ func (s *Service) outbox(ctx context.Context, tx store.Tx, st store.Stream, cfg 
 func (s *Service) audit(ctx context.Context, tx store.Tx, action, subject string, data any) error {
 	_, err := tx.Audit().Append(ctx, auditEntry(s.now(), "ssf", action, subject, data))
 	return err
+}
+
+// dropPending settles a stream's undelivered SETs as dropped (its receiver
+// deleted or disabled it): each is audited, and the stream's leaver clocks
+// stop rather than breach for ever for a receiver that no longer exists.
+func (s *Service) dropPending(ctx context.Context, tx store.Tx, stream string) error {
+	pending, err := tx.SETs().Pending(ctx, stream, 0)
+	if err != nil {
+		return err
+	}
+	jtis := make([]string, len(pending))
+	for i, p := range pending {
+		jtis[i] = p.JTI
+	}
+	if err := s.settle(ctx, tx, stream, jtis, "signal.dropped", nil); err != nil {
+		return err
+	}
+	// Clocks left open by a SET the receiver refused stop too: the stream
+	// they waited on is gone (its deletion is audited by the caller).
+	open, err := tx.Clocks().List(ctx, true)
+	if err != nil {
+		return err
+	}
+	for _, c := range open {
+		if c.App == ClockApp(stream) {
+			if _, err := tx.Clocks().Stop(ctx, c.PersonID, c.App, s.now(), "signal.dropped"); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
