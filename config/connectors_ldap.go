@@ -1,6 +1,7 @@
 package config
 
 import (
+	"net/url"
 	"reflect"
 	"slices"
 	"strings"
@@ -124,6 +125,9 @@ func (v *validator) ldap(c *Connector, p string) {
 	}
 	if x.StartTLS && strings.HasPrefix(strings.ToLower(c.URL), "ldaps://") {
 		v.at(p+".start_tls", "meaningless with ldaps://, which is TLS from the start")
+	}
+	if u, err := url.Parse(c.URL); err == nil && u.Scheme == "ldap" && !x.StartTLS && !loopbackHost(u.Hostname()) {
+		v.at(p+".url", "plain ldap:// would send the bind password in clear: use ldaps:// or start_tls: true (plain ldap only to this machine)")
 	}
 	if x.GroupStyle != "" && x.GroupStyle != "groupOfNames" && x.GroupStyle != "groupOfUniqueNames" {
 		v.at(p+".group_style", "unknown group style %q (known: groupOfNames, groupOfUniqueNames)", x.GroupStyle)

@@ -292,6 +292,13 @@ func TestValidationRules(t *testing.T) {
 			{"tenants[0].apps[0].connector.group_style", 13, 24, "unknown group style"},
 			{"tenants[0].apps[0].connector.disable.base_dn", 14, 20, "required for disable mode move"},
 		}},
+		{"ldap in clear", `tenants:
+  - id: acme
+    apps:
+      - id: directory
+        owner: it@acme.example
+        connector: {type: ldap, url: "ldap://dir.example", bind_dn: "cn=t", bind_password_env: P, user_base_dn: "ou=p"}
+`, []want{{"tenants[0].apps[0].connector.url", 6, 38, "in clear"}}},
 		{"ldap keys on scim", `tenants:
   - id: acme
     apps:

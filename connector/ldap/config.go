@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"net/url"
 	"os"
 	"strings"
@@ -242,6 +243,9 @@ func (cfg *Config) settings() (*settings, error) {
 		if cfg.StartTLS && u.Scheme == "ldaps" {
 			bad("start_tls with an ldaps:// url: the connection is already TLS")
 		}
+		if u.Scheme == "ldap" && !cfg.StartTLS && !loopbackHost(u.Hostname()) {
+			bad("url %q: plain ldap:// would send the bind password in clear: use ldaps:// or start_tls: true (plain ldap only to this machine)", u.Redacted())
+		}
 	}
 	if cfg.CAFile != "" {
 		pem, err := os.ReadFile(cfg.CAFile)
@@ -441,4 +445,15 @@ func or(v, def string) string {
 		return def
 	}
 	return v
+}
+
+// loopbackHost reports whether host names this machine (localhost or a
+// loopback address), the one place a clear-text bind cannot be overheard.
+func loopbackHost(host string) bool {
+	h := strings.ToLower(strings.TrimSuffix(host, "."))
+	if h == "localhost" || strings.HasSuffix(h, ".localhost") {
+		return true
+	}
+	ip, err := netip.ParseAddr(h)
+	return err == nil && ip.Unmap().IsLoopback()
 }

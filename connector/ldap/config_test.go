@@ -25,6 +25,8 @@ func TestConfigValidate(t *testing.T) {
 	}{
 		{"valid", func(*Config) {}, nil},
 		{"ldap with starttls", func(c *Config) { c.URL = "ldap://ldap.acme.example:389"; c.StartTLS = true }, nil},
+		{"plain ldap to this machine", func(c *Config) { c.URL = "ldap://127.0.0.1:389" }, nil},
+		{"plain ldap elsewhere", func(c *Config) { c.URL = "ldap://ldap.acme.example:389" }, []string{"would send the bind password in clear"}},
 		{"move mode", func(c *Config) { c.Disable = DisableConfig{Mode: DisableMove, BaseDN: "ou=gone,dc=acme,dc=example"} }, nil},
 		{"empty", func(c *Config) { *c = Config{} }, []string{"url is empty", "bind_dn is empty", "bind password is empty (set bind_password_env or bind_password_file)", "user_base_dn is empty"}},
 		{"http url", func(c *Config) { c.URL = "https://ldap.acme.example" }, []string{"scheme must be ldap or ldaps"}},
