@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"os"
@@ -14,6 +15,7 @@ import (
 	"github.com/tenure-dev/tenure/config"
 	"github.com/tenure-dev/tenure/connector"
 	scimconn "github.com/tenure-dev/tenure/connector/scim"
+	"github.com/tenure-dev/tenure/egress"
 	"github.com/tenure-dev/tenure/engine"
 	"github.com/tenure-dev/tenure/lifecycle"
 	"github.com/tenure-dev/tenure/store/postgres"
@@ -70,6 +72,13 @@ func (a *app) scimConnector(ctx context.Context, tenant string, app *config.App)
 		AllowLoopback: cc.AllowLoopback || os.Getenv("TENURE_ALLOW_LOOPBACK_TARGETS") == "1",
 		Logger:        a.log.With("tenant", tenant, "app", app.ID),
 	}
+	// Every request, the OAuth token request included, goes through the
+	// egress check of the dialled address: never the cloud metadata or
+	// link-local ranges, this machine only when allowed. Internal apps on
+	// private addresses, and http, stay possible as before (config checks
+	// where a secret may travel in clear).
+	cfg.HTTPClient = egress.Policy{AllowHTTP: true, AllowPrivate: true, AllowLoopback: cfg.AllowLoopback}.
+		Client(cmp.Or(cc.Timeout.Duration, scimconn.DefaultTimeout))
 	auth, err := scimAuth(cc)
 	if err != nil {
 		return nil, err
