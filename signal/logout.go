@@ -155,7 +155,7 @@ func (s *Service) logoutOne(ctx context.Context, set Settings, d Delivery, appID
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	resp, err := s.client(set.Egress).Do(req)
 	if err != nil {
-		return 0, connector.NewRetryable(fmt.Errorf("back-channel logout to %s: %w", app.ID, err))
+		return 0, connector.NewRetryable(fmt.Errorf("back-channel logout to %s: %w", app.ID, withoutURL(err)))
 	}
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<10))
 	resp.Body.Close()

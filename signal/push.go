@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -163,7 +164,9 @@ func (s *Service) pushOne(ctx context.Context, set Settings, cfg StreamConfig, u
 	}
 	resp, err := s.client(set.Egress).Do(req)
 	if err != nil {
-		return nil, connector.NewRetryable(fmt.Errorf("push to stream %s: %w", tok.Stream, err))
+		// Not the *url.Error itself: it repeats the endpoint URL, whose
+		// query may hold the receiver's token.
+		return nil, connector.NewRetryable(fmt.Errorf("push to stream %s: %w", tok.Stream, withoutURL(err)))
 	}
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 	resp.Body.Close()
@@ -206,4 +209,13 @@ func segment(token string, i int) ([]byte, error) {
 		return nil, errors.New("not a compact JWS")
 	}
 	return base64.RawURLEncoding.DecodeString(parts[i])
+}
+
+// withoutURL is err without the request URL a *url.Error repeats.
+func withoutURL(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return fmt.Errorf("%s: %w", ue.Op, ue.Err)
+	}
+	return err
 }

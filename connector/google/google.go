@@ -252,7 +252,7 @@ func (c *Conn) find(ctx context.Context, s connector.Subject) (*User, error) {
 	if s.PersonID == "" {
 		return nil, connector.ErrNotFound
 	}
-	q := url.Values{"customer": {c.customer}, "query": {"externalId:'" + strings.ReplaceAll(s.PersonID, "'", `\'`) + "'"}, "maxResults": {"2"}}
+	q := url.Values{"customer": {c.customer}, "query": {"externalId:'" + queryQuote.Replace(s.PersonID) + "'"}, "maxResults": {"2"}}
 	resp, err := c.do(ctx, call{method: http.MethodGet, path: "/users", op: "GET users?query", query: q})
 	if err != nil {
 		return nil, err
@@ -402,3 +402,8 @@ func (c *Conn) RevokeSessions(ctx context.Context, s connector.Subject) error {
 	}
 	return nil
 }
+
+// queryQuote escapes a value for a quoted Directory API search term: the
+// backslash first, then the quote, so a value ending in \ cannot end the
+// term early.
+var queryQuote = strings.NewReplacer(`\`, `\\`, `'`, `\'`)

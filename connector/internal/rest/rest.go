@@ -191,7 +191,12 @@ func RetryAfter(v string, now time.Time) (wait time.Duration, ok bool) {
 func (c *Client) Redact(s string) string {
 	for _, sec := range c.Secrets {
 		if sec != "" {
+			// Also as a form or query would carry it: an endpoint may echo
+			// the request back encoded.
 			s = strings.ReplaceAll(s, sec, "[redacted]")
+			if enc := url.QueryEscape(sec); enc != sec {
+				s = strings.ReplaceAll(s, enc, "[redacted]")
+			}
 		}
 	}
 	return s

@@ -123,3 +123,13 @@ func TestTruncate(t *testing.T) {
 	require.True(t, utf8.ValidString(s))
 	require.LessOrEqual(t, len(s), 6)
 }
+
+// A secret is redacted as sent and as a form would carry it: an endpoint
+// that echoes the request back must not put the secret in an error.
+func TestRedactCoversTheFormEncodedSecret(t *testing.T) {
+	t.Parallel()
+	c := &Client{Secrets: []string{"s3cr+t/=&x"}}
+	got := c.Redact(`invalid_client: client_secret=s3cr%2Bt%2F%3D%26x was "s3cr+t/=&x"`)
+	require.NotContains(t, got, "s3cr")
+	require.Equal(t, `invalid_client: client_secret=[redacted] was "[redacted]"`, got)
+}
