@@ -138,6 +138,7 @@ func TestCreateStreamBadInput(t *testing.T) {
 		"push without url": `{"delivery": {"method": "urn:ietf:rfc:8935"}}`,
 		"link-local push":  `{"delivery": {"method": "urn:ietf:rfc:8935", "endpoint_url": "http://169.254.169.254/"}}`,
 		"credentials":      `{"delivery": {"method": "urn:ietf:rfc:8935", "endpoint_url": "http://u:p@127.0.0.1/"}}`,
+		"header with CRLF": `{"delivery": {"method": "urn:ietf:rfc:8935", "endpoint_url": "http://127.0.0.1:9/events", "authorization_header": "Bearer x\r\nX-Evil: 1"}}`,
 		"poll url chosen":  `{"delivery": {"method": "urn:ietf:rfc:8936", "endpoint_url": "https://r.example/poll"}}`,
 		"unknown event":    `{"events_requested": ["urn:example:nope"]}`,
 		"stream_id":        `{"stream_id": "mine"}`,

@@ -206,6 +206,10 @@ func apply(cur StreamConfig, req streamRequest, replace, creating bool, pol egre
 			if _, err := pol.Check(d.EndpointURL); err != nil {
 				return cur, badRequest("delivery.endpoint_url: %v", err)
 			}
+			if strings.ContainsFunc(d.AuthorizationHeader, func(r rune) bool { return r < ' ' || r == 0x7f }) {
+				// It could never be sent: refuse it now, not after 25 retries.
+				return cur, badRequest("delivery.authorization_header: control characters are not allowed in a header value")
+			}
 		case MethodPoll:
 			if d.EndpointURL != "" && d.EndpointURL != pollURL {
 				return cur, badRequest("delivery: the poll endpoint_url is supplied by the transmitter (%s)", pollURL)
