@@ -159,7 +159,11 @@ func (s *Service) pushOne(ctx context.Context, set Settings, cfg StreamConfig, u
 	}
 	req.Header.Set("Content-Type", "application/secevent+jwt")
 	req.Header.Set("Accept", "application/json")
-	if h := cfg.Delivery.AuthorizationHeader; h != "" {
+	h, err := s.authorization(set.Tenant, cfg)
+	if err != nil {
+		return nil, connector.NewPermanent(err, "")
+	}
+	if h != "" {
 		req.Header.Set("Authorization", h)
 	}
 	resp, err := s.client(set.Egress).Do(req)

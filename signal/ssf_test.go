@@ -4,12 +4,15 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/tenure-dev/tenure/signal"
+	"github.com/tenure-dev/tenure/store"
 )
 
 // The tests below mirror the OpenID Foundation's SSF transmitter test plan:
@@ -406,4 +409,47 @@ func TestSwitchToPushDeliversWhatWaited(t *testing.T) {
 	s := push.next(t)
 	require.Equal(t, map[string]any{"state": "w"}, s.Claims["events"].(map[string]any)[signal.EventVerification])
 	waitFor(t, func() bool { return b.outbox(t, id) == 0 })
+}
+
+// The receiver's push authorization header is its secret: it is sent with
+// every push, and stored only sealed under the key-encryption key (bound to
+// its tenant and stream), never in clear, never echoed.
+func TestPushAuthorizationHeaderIsSealedAtRest(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	got := make(chan string, 4)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got <- r.Header.Get("Authorization")
+		w.WriteHeader(http.StatusAccepted)
+	}))
+	t.Cleanup(srv.Close)
+	const secret = "Bearer rcv-LEAKCHECK-4f1e"
+	created := b.callJSON(t, http.StatusCreated, "POST", "/t/acme/ssf/streams", b.ssf, fmt.Sprintf(
+		`{"delivery": {"method": "urn:ietf:rfc:8935", "endpoint_url": %q, "authorization_header": %q}}`, srv.URL+"/events", secret))
+	id := created["stream_id"].(string)
+	var raw []byte
+	require.NoError(t, b.st.Read(b.ctx, "acme", func(tx store.Tx) error {
+		st, err := tx.Streams().Get(b.ctx, id)
+		raw = st.Config
+		return err
+	}))
+	require.NotContains(t, string(raw), "LEAKCHECK", "stored sealed, not in clear")
+	require.Contains(t, string(raw), "authorization_sealed")
+
+	b.callJSON(t, http.StatusNoContent, "POST", "/t/acme/ssf/verify", b.ssf, fmt.Sprintf(`{"stream_id": %q}`, id))
+	select {
+	case h := <-got:
+		require.Equal(t, secret, h, "the push carries the receiver's header")
+	case <-time.After(30 * time.Second): // a bound on a hang, not a timing assertion
+		t.Fatal("no push arrived")
+	}
+	// A receiver cannot plant a sealed value of its own.
+	b.callJSON(t, http.StatusOK, "PATCH", "/t/acme/ssf/streams", b.ssf, fmt.Sprintf(
+		`{"stream_id": %q, "delivery": {"method": "urn:ietf:rfc:8935", "endpoint_url": %q, "authorization_sealed": "AAAA"}}`, id, srv.URL+"/events"))
+	require.NoError(t, b.st.Read(b.ctx, "acme", func(tx store.Tx) error {
+		st, err := tx.Streams().Get(b.ctx, id)
+		raw = st.Config
+		return err
+	}))
+	require.NotContains(t, string(raw), "AAAA")
 }

@@ -2,6 +2,7 @@ package signal
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -52,12 +53,17 @@ type DeliveryConfig struct {
 	// AuthorizationHeader is sent with every push; it is the receiver's
 	// secret and is never returned.
 	AuthorizationHeader string `json:"authorization_header,omitempty"`
+	// SealedAuthorization is AuthorizationHeader as stored: sealed with the
+	// key-encryption key and bound to the tenant and stream (see
+	// Service.sealConfig). Never sent, never returned, never taken from a
+	// receiver's request.
+	SealedAuthorization string `json:"authorization_sealed,omitempty"`
 }
 
 // public is the configuration as shown to the receiver: without the
 // authorization header.
 func (c StreamConfig) public() StreamConfig {
-	c.Delivery.AuthorizationHeader = ""
+	c.Delivery.AuthorizationHeader, c.Delivery.SealedAuthorization = "", ""
 	return c
 }
 
@@ -198,6 +204,7 @@ func apply(cur StreamConfig, req streamRequest, replace, creating bool, pol egre
 	}
 	if req.Delivery != nil {
 		d := *req.Delivery
+		d.SealedAuthorization = "" // only Tenure seals
 		switch d.Method {
 		case MethodPush:
 			if d.EndpointURL == "" {
@@ -261,4 +268,46 @@ func decodeConfig(raw []byte) (StreamConfig, error) {
 		return c, fmt.Errorf("stored stream config: %w", err)
 	}
 	return c, nil
+}
+
+// headerAAD binds a sealed authorization header to its tenant and stream:
+// a sealed value copied to another stream does not open.
+func headerAAD(tenant, stream string) []byte {
+	return []byte("tenure ssf authorization\x00" + tenant + "\x00" + stream)
+}
+
+// sealConfig returns c as it is stored: a push authorization header (the
+// receiver's secret, replayed on every push, so it cannot be hashed) sealed
+// under the key-encryption key, never kept in clear.
+func (s *Service) sealConfig(tenant string, c StreamConfig) (StreamConfig, error) {
+	h := c.Delivery.AuthorizationHeader
+	if h == "" {
+		return c, nil
+	}
+	if s.Keys == nil || s.Keys.KEK == nil {
+		return c, ErrNoKEK
+	}
+	c.Delivery.SealedAuthorization = base64.RawStdEncoding.EncodeToString(s.Keys.KEK.Seal([]byte(h), headerAAD(tenant, c.StreamID)))
+	c.Delivery.AuthorizationHeader = ""
+	return c, nil
+}
+
+// authorization opens a stored stream's push authorization header.
+func (s *Service) authorization(tenant string, c StreamConfig) (string, error) {
+	sealed := c.Delivery.SealedAuthorization
+	if sealed == "" {
+		return c.Delivery.AuthorizationHeader, nil
+	}
+	if s.Keys == nil || s.Keys.KEK == nil {
+		return "", ErrNoKEK
+	}
+	raw, err := base64.RawStdEncoding.DecodeString(sealed)
+	if err != nil {
+		return "", fmt.Errorf("stream %s: sealed authorization header: %w", c.StreamID, err)
+	}
+	h, err := s.Keys.KEK.Open(raw, headerAAD(tenant, c.StreamID))
+	if err != nil {
+		return "", fmt.Errorf("stream %s: sealed authorization header: %w", c.StreamID, err)
+	}
+	return string(h), nil
 }

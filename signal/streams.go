@@ -59,7 +59,11 @@ func (s *Service) CreateStream(ctx context.Context, tenant, owner string, body [
 	if err != nil {
 		return StreamConfig{}, err
 	}
-	raw, err := json.Marshal(cfg)
+	stored, err := s.sealConfig(tenant, cfg)
+	if err != nil {
+		return StreamConfig{}, err
+	}
+	raw, err := json.Marshal(stored)
 	if err != nil {
 		return StreamConfig{}, err
 	}
@@ -137,7 +141,11 @@ func (s *Service) UpdateStream(ctx context.Context, tenant, owner string, body [
 		if out, err = apply(cur, req, replace, false, set.Egress, s.PollURL(tenant, st.ID)); err != nil {
 			return err
 		}
-		if st.Config, err = json.Marshal(out); err != nil {
+		stored, err := s.sealConfig(tenant, out)
+		if err != nil {
+			return err
+		}
+		if st.Config, err = json.Marshal(stored); err != nil {
 			return err
 		}
 		st.UpdatedAt = s.now()
