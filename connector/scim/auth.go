@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/tenure-dev/tenure/connector"
+	"github.com/tenure-dev/tenure/connector/internal/rest"
 )
 
 // Auth puts an app's credentials on each request. The three SCIM apps use
@@ -203,7 +204,7 @@ func (o *OAuth2) fetch(ctx context.Context, c *Conn) (string, time.Time, error) 
 	defer cancel()
 	req, err := http.NewRequestWithContext(rctx, http.MethodPost, o.TokenURL, strings.NewReader(form.Encode()))
 	if err != nil {
-		return "", time.Time{}, connector.NewPermanent(fmt.Errorf("%s: %w", op, unwrapURLError(err)), "")
+		return "", time.Time{}, connector.NewPermanent(fmt.Errorf("%s: %w", op, rest.UnwrapURLError(err)), "")
 	}
 	// §2.3.1: client id and secret, each form-encoded, as basic credentials.
 	req.SetBasicAuth(url.QueryEscape(o.ClientID), url.QueryEscape(o.ClientSecret))
@@ -234,13 +235,13 @@ func (o *OAuth2) fetch(ctx context.Context, c *Conn) (string, time.Time, error) 
 	if resp.StatusCode != http.StatusOK {
 		msg := fmt.Sprintf("%s: %d %s", op, resp.StatusCode, http.StatusText(resp.StatusCode))
 		if body.Error != "" {
-			msg += ": " + truncate(body.Error, 100)
+			msg += ": " + rest.Truncate(body.Error, 100)
 			if body.Description != "" {
-				msg += ": " + truncate(body.Description, 300)
+				msg += ": " + rest.Truncate(body.Description, 300)
 			}
 		}
-		ce := &connector.Error{Err: errors.New(c.redact(msg)), Detail: c.redact(truncate(string(data), maxDetail))}
-		wait, hasWait := retryAfter(resp.Header.Get("Retry-After"), c.now())
+		ce := &connector.Error{Err: errors.New(c.redact(msg)), Detail: c.redact(rest.Truncate(string(data), rest.MaxDetail))}
+		wait, hasWait := rest.RetryAfter(resp.Header.Get("Retry-After"), c.now())
 		switch {
 		case resp.StatusCode == http.StatusTooManyRequests,
 			resp.StatusCode == http.StatusServiceUnavailable && hasWait:
@@ -259,7 +260,7 @@ func (o *OAuth2) fetch(ctx context.Context, c *Conn) (string, time.Time, error) 
 	case body.AccessToken == "":
 		return "", time.Time{}, connector.NewPermanent(fmt.Errorf("%s: no access_token in the answer", op), "")
 	case !strings.EqualFold(body.TokenType, "bearer"):
-		return "", time.Time{}, connector.NewPermanent(fmt.Errorf("%s: token_type %q, want Bearer", op, truncate(body.TokenType, 40)), "")
+		return "", time.Time{}, connector.NewPermanent(fmt.Errorf("%s: token_type %q, want Bearer", op, rest.Truncate(body.TokenType, 40)), "")
 	case !headerSafe(body.AccessToken):
 		return "", time.Time{}, connector.NewPermanent(fmt.Errorf("%s: the access token contains spaces or control characters", op), "")
 	}

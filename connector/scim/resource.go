@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/tenure-dev/tenure/connector"
+	"github.com/tenure-dev/tenure/connector/internal/rest"
 	"github.com/tenure-dev/tenure/scim"
 )
 
@@ -181,5 +182,5 @@ func decodeJSON(data []byte, v any) error {
 // URL probably points at something else, which retrying will not fix.
 func (c *Conn) notSCIM(op string, r *response, want string) error {
 	return connector.NewPermanent(fmt.Errorf("%s: %d response is not %s", op, r.status, want),
-		c.redact(truncate(string(r.body), maxDetail)))
+		c.redact(rest.Truncate(string(r.body), rest.MaxDetail)))
 }

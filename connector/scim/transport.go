@@ -12,12 +12,11 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/tenure-dev/tenure/connector"
+	"github.com/tenure-dev/tenure/connector/internal/rest"
 	"github.com/tenure-dev/tenure/scim"
 )
 
@@ -26,11 +25,6 @@ const (
 	// maxResponseBytes bounds a response body: a page of users, or a group
 	// with its members. A larger one is refused rather than read.
 	maxResponseBytes = 32 << 20
-	// maxDetail bounds the response body kept as an error's Detail.
-	maxDetail = 4 << 10
-	// maxRateLimitWait caps a server's Retry-After: a snooze of days is a
-	// misconfigured server, and the queue should look again within the hour.
-	maxRateLimitWait = time.Hour
 )
 
 // request is one call to the server.
@@ -131,7 +125,7 @@ func (c *Conn) send1(ctx context.Context, req request, target string, payload []
 	}
 	hr, err := http.NewRequestWithContext(rctx, req.method, target, body)
 	if err != nil {
-		return nil, nil, connector.NewPermanent(fmt.Errorf("%s: %w", op, unwrapURLError(err)), "")
+		return nil, nil, connector.NewPermanent(fmt.Errorf("%s: %w", op, rest.UnwrapURLError(err)), "")
 	}
 	hr.Header.Set("Authorization", authz)
 	hr.Header.Set("Accept", contentType+", application/json")
@@ -178,7 +172,7 @@ func (c *Conn) send(ctx context.Context, req request, also ...int) (*response, e
 // caller's context: its end is reported as such, while the end of the
 // per-request timeout is a timeout.
 func (c *Conn) transportError(ctx context.Context, op string, err error) error {
-	err = unwrapURLError(err)
+	err = rest.UnwrapURLError(err)
 	var certErr *tls.CertificateVerificationError
 	switch {
 	case ctx.Err() != nil:
@@ -193,21 +187,21 @@ func (c *Conn) transportError(ctx context.Context, op string, err error) error {
 
 // statusError classifies a response the caller did not expect: 429 and
 // 503 with Retry-After are RateLimited, other 5xx and 409 Retryable, the
-// rest Permanent. The body, redacted and cut to maxDetail, is the Detail;
+// rest Permanent. The body, redacted and cut to rest.MaxDetail, is the Detail;
 // the SCIM error's own detail, if the body is one, is in the message.
 func (c *Conn) statusError(op string, r *response) error {
 	se := &statusErr{status: r.status}
 	msg := fmt.Sprintf("%s: %d %s", op, r.status, http.StatusText(r.status))
 	if e := scimError(r); e != nil && (e.Detail != "" || e.Type != "") {
 		se.scimType = e.Type
-		msg += ": " + strings.TrimPrefix(string(e.Type)+": ", ": ") + truncate(e.Detail, 300)
+		msg += ": " + strings.TrimPrefix(string(e.Type)+": ", ": ") + rest.Truncate(e.Detail, 300)
 	}
 	if r.status >= 300 && r.status < 400 {
-		msg += " to " + truncate(r.header.Get("Location"), 300)
+		msg += " to " + rest.Truncate(r.header.Get("Location"), 300)
 	}
 	se.msg = c.redact(msg)
-	ce := &connector.Error{Err: se, Detail: c.redact(truncate(string(r.body), maxDetail))}
-	wait, hasWait := retryAfter(r.header.Get("Retry-After"), c.now())
+	ce := &connector.Error{Err: se, Detail: c.redact(rest.Truncate(string(r.body), rest.MaxDetail))}
+	wait, hasWait := rest.RetryAfter(r.header.Get("Retry-After"), c.now())
 	switch {
 	case r.status == http.StatusTooManyRequests:
 		ce.Class, ce.Wait = connector.RateLimited, wait
@@ -240,37 +234,8 @@ func scimError(r *response) *scim.Error {
 	return &e
 }
 
-// retryAfter reads a Retry-After header: delay-seconds or an HTTP date
-// (RFC 9110 §10.2.3). The wait is at least zero and at most
-// maxRateLimitWait; ok is false when the header is absent or unreadable.
-func retryAfter(v string, now time.Time) (wait time.Duration, ok bool) {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0, false
-	}
-	n, err := strconv.ParseUint(v, 10, 64)
-	switch {
-	case errors.Is(err, strconv.ErrRange) || err == nil && n > uint64(maxRateLimitWait/time.Second):
-		return maxRateLimitWait, true
-	case err == nil:
-		return time.Duration(n) * time.Second, true
-	}
-	t, err := http.ParseTime(v)
-	if err != nil {
-		return 0, false
-	}
-	return min(max(t.Sub(now), 0), maxRateLimitWait), true
-}
-
 // redact removes the credentials from s, in case a server echoed them.
-func (c *Conn) redact(s string) string {
-	for _, secret := range c.auth.secrets() {
-		if secret != "" {
-			s = strings.ReplaceAll(s, secret, "[redacted]")
-		}
-	}
-	return s
-}
+func (c *Conn) redact(s string) string { return rest.RedactSecrets(s, c.auth.secrets()) }
 
 // redactedError shows a redacted message for an error and keeps the error
 // reachable for errors.Is and errors.As.
@@ -281,26 +246,3 @@ type redactedError struct {
 
 func (e redactedError) Error() string { return e.msg }
 func (e redactedError) Unwrap() error { return e.err }
-
-// unwrapURLError drops *url.Error's wrapping, which repeats the whole URL
-// with its query (a filter with an email address); op names the call.
-func unwrapURLError(err error) error {
-	if ue, ok := errors.AsType[*url.Error](err); ok {
-		return ue.Err
-	}
-	return err
-}
-
-// truncate cuts s to at most n bytes, an ellipsis included, without
-// splitting a UTF-8 sequence.
-func truncate(s string, n int) string {
-	const ellipsis = "…"
-	if len(s) <= n {
-		return s
-	}
-	cut := max(n-len(ellipsis), 0)
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + ellipsis
-}

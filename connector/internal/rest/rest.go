@@ -83,7 +83,7 @@ func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
 	}
 	hr, err := http.NewRequestWithContext(ctx, req.Method, req.URL, body)
 	if err != nil {
-		return nil, connector.NewPermanent(fmt.Errorf("%s %s: %s", c.Name, req.Op, c.Redact(unwrapURLError(err).Error())), "")
+		return nil, connector.NewPermanent(fmt.Errorf("%s %s: %s", c.Name, req.Op, c.Redact(UnwrapURLError(err).Error())), "")
 	}
 	for k, v := range req.Header {
 		hr.Header[k] = v
@@ -120,7 +120,7 @@ func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
 // not trust and an egress refusal are Permanent (retrying changes nothing),
 // anything else (reset, refused) Retryable.
 func (c *Client) transportError(ctx context.Context, op string, err error) error {
-	err = unwrapURLError(err)
+	err = UnwrapURLError(err)
 	msg := fmt.Errorf("%s %s: %w", c.Name, op, redacted{c.Redact(err.Error()), err})
 	var certErr *tls.CertificateVerificationError
 	switch {
@@ -188,8 +188,12 @@ func RetryAfter(v string, now time.Time) (wait time.Duration, ok bool) {
 }
 
 // Redact removes every secret from s.
-func (c *Client) Redact(s string) string {
-	for _, sec := range c.Secrets {
+func (c *Client) Redact(s string) string { return RedactSecrets(s, c.Secrets) }
+
+// RedactSecrets removes each of secrets from s, as sent and form-encoded,
+// in case a server echoed a request back.
+func RedactSecrets(s string, secrets []string) string {
+	for _, sec := range secrets {
 		if sec != "" {
 			// Also as a form or query would carry it: an endpoint may echo
 			// the request back encoded.
@@ -211,9 +215,9 @@ type redacted struct {
 func (e redacted) Error() string { return e.msg }
 func (e redacted) Unwrap() error { return e.err }
 
-// unwrapURLError drops *url.Error's wrapping, which repeats the whole URL
+// UnwrapURLError drops *url.Error's wrapping, which repeats the whole URL
 // with its query (a filter with an email address).
-func unwrapURLError(err error) error {
+func UnwrapURLError(err error) error {
 	if ue, ok := errors.AsType[*url.Error](err); ok {
 		return ue.Err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -32,6 +33,9 @@ func TestRetryAfter(t *testing.T) {
 		{"Wed, 31 Dec 2025 23:00:00 GMT", 0, true},
 		{"-5", 0, false},
 		{"soon", 0, false},
+		{"1.5", 0, false},
+		{now.Add(90 * time.Second).Format(http.TimeFormat), 90 * time.Second, true},
+		{now.Add(48 * time.Hour).Format(time.RFC850), MaxWait, true},
 	} {
 		w, ok := RetryAfter(tc.in, now)
 		require.Equal(t, tc.ok, ok, tc.in)
@@ -40,7 +44,8 @@ func TestRetryAfter(t *testing.T) {
 }
 
 func FuzzRetryAfter(f *testing.F) {
-	for _, s := range []string{"", "1", "Thu, 01 Jan 2026 00:00:45 GMT", "18446744073709551616"} {
+	for _, s := range []string{"", "1", "Thu, 01 Jan 2026 00:00:45 GMT", "18446744073709551616",
+		"86400", "Monday, 02-Mar-26 09:00:30 GMT", "-1", "1e9"} {
 		f.Add(s)
 	}
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -119,6 +124,9 @@ func TestTokenCacheSharesOneFetch(t *testing.T) {
 func TestTruncate(t *testing.T) {
 	t.Parallel()
 	require.Equal(t, "abc", Truncate("abc", 3))
+	require.Equal(t, "ab…", Truncate("abcdef", 5))
+	require.Equal(t, "a…", Truncate("aééé", 5), "never half a rune")
+	require.Len(t, Truncate(strings.Repeat("x", 5000), MaxDetail), MaxDetail)
 	s := Truncate("ééééé", 6)
 	require.True(t, utf8.ValidString(s))
 	require.LessOrEqual(t, len(s), 6)
