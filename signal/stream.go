@@ -69,25 +69,6 @@ func (c StreamConfig) public() StreamConfig {
 
 func (c StreamConfig) delivers(typ string) bool { return slices.Contains(c.EventsDelivered, typ) }
 
-// audience is aud as a list.
-func (c StreamConfig) audience() []string {
-	switch a := c.Aud.(type) {
-	case string:
-		return []string{a}
-	case []any:
-		out := make([]string, 0, len(a))
-		for _, v := range a {
-			if s, ok := v.(string); ok {
-				out = append(out, s)
-			}
-		}
-		return out
-	case []string:
-		return a
-	}
-	return nil
-}
-
 // streamRequest is a create, update or replace body: pointers tell
 // absent from empty.
 type streamRequest struct {
